@@ -1,0 +1,5 @@
+package pipeline_test
+
+import "runtime"
+
+func runtimeGosched() { runtime.Gosched() }
