@@ -306,7 +306,10 @@ func (w *Writer[T]) writeLocked(vs []T) (n int, err error) {
 	if len(ends) > 0 {
 		k, werr := w.w.Write(buf)
 		k = min(max(k, 0), len(buf))
-		if werr == nil && k < len(buf) {
+		switch {
+		case k == len(buf):
+			werr = nil // every byte taken: the lines are written
+		case werr == nil:
 			werr = io.ErrShortWrite
 		}
 		if k > 0 {
