@@ -18,6 +18,7 @@ func SafeSend[T any](ctx context.Context, s Sink[T], v T) (err error) {
 // Send at a time otherwise, stopping at the first error. It returns how many
 // leading values s took, as BatchSender does, and turns a panic into a
 // [*PanicError]; after a panic inside SendBatch no value counts as taken.
+// A count outside [0, len(vs)] from a BatchSender is clamped into it.
 func SafeSendBatch[T any](ctx context.Context, s Sink[T], vs []T) (n int, err error) {
 	if b, ok := s.(BatchSender[T]); ok {
 		defer func() {
@@ -26,6 +27,9 @@ func SafeSendBatch[T any](ctx context.Context, s Sink[T], vs []T) (n int, err er
 			}
 		}()
 		n, err = b.SendBatch(ctx, vs)
+		// A count outside [0, len(vs)] would make callers slice out of
+		// range or count values twice.
+		n = max(0, min(n, len(vs)))
 		if err == nil && n != len(vs) {
 			// A BatchSender that reports fewer values without an error broke
 			// its contract; the rest were not delivered.
