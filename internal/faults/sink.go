@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/spillway-go/spillway/pipeline"
 )
@@ -20,6 +21,10 @@ type Sink[T any] struct {
 	// Entered, if not nil, receives a value (without blocking: it should be
 	// buffered) each time a call starts, before it waits on Gate.
 	Entered chan struct{}
+	// Delay, if positive, makes every call sleep that long after Gate
+	// (ctx ending cuts it short). Use it only inside a testing/synctest
+	// bubble, where time is fake; elsewhere wait on Gate instead.
+	Delay time.Duration
 	// Fail, if not nil, is called for each value with its index among all
 	// values offered; a non-nil result refuses the value with that error.
 	Fail func(v T, i int) error
@@ -58,6 +63,15 @@ func (s *Sink[T]) enter(ctx context.Context) error {
 	if s.Gate != nil {
 		select {
 		case <-s.Gate:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if s.Delay > 0 {
+		t := time.NewTimer(s.Delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
