@@ -53,11 +53,19 @@ type Harness[T any] struct {
 	// the sink itself; use t.Cleanup to release anything else. Required.
 	//
 	// Run expects a healthy sink: every value it sends to an open sink is
-	// accepted (Send returns nil) and, once Close returns, delivered. A
-	// stage that filters must keep every value Value returns; a stage that
-	// transforms values must have its delivered function map them back, so
-	// that they compare equal with reflect.DeepEqual to those sent.
+	// accepted (Send returns nil), unless MayRefuse is set, and every value
+	// accepted is delivered once Close returns. A stage that filters must
+	// keep every value Value returns; a stage that transforms values must
+	// have its delivered function map them back, so that they compare
+	// equal with reflect.DeepEqual to those sent.
 	New func(t *testing.T) (s pipeline.Sink[T], delivered func() []T)
+
+	// MayRefuse says that the sink may refuse values while it is open, as
+	// a queue with a small capacity under strategy.Drop does when its
+	// drain lags. Run then lets a Send or SendBatch on an open sink fail
+	// with any error but [pipeline.ErrClosed], and checks that what was
+	// accepted was delivered.
+	MayRefuse bool
 
 	// Value returns the i-th value to send, i counting from 0. Values for
 	// different i should differ, so a check can tell a value delivered
@@ -80,8 +88,8 @@ type Harness[T any] struct {
 //     nothing in flight, and the first one (where Send enters) received
 //     every value sent.
 //   - SendBatch, for a [pipeline.BatchSender], keeps the prefix contract,
-//     takes a whole batch on a healthy sink, and does not retain the slice
-//     it was given.
+//     takes a whole batch (unless [Harness].MayRefuse), and does not retain
+//     the slice it was given.
 //
 // Run does not start checks in parallel, and leaves leak detection to the
 // caller (go.uber.org/goleak in TestMain).
@@ -132,18 +140,27 @@ func closeSink[T any](s pipeline.Sink[T]) error {
 }
 
 // sendAll sends the values for indices [from, to) from one goroutine and
-// fails t unless each is accepted.
+// returns those accepted. It fails t if a value is refused, unless the
+// harness allows it, or if none is accepted.
 func (c *checker[T]) sendAll(t *testing.T, s pipeline.Sink[T], from, to int) []T {
 	t.Helper()
-	var sent []T
+	var accepted []T
 	for i := from; i < to; i++ {
 		v := c.h.Value(i)
-		if err := s.Send(t.Context(), v); err != nil {
+		err := s.Send(t.Context(), v)
+		switch {
+		case err == nil:
+			accepted = append(accepted, v)
+		case !c.h.MayRefuse || errors.Is(err, pipeline.ErrClosed):
 			t.Fatalf("Send(Value(%d)) on an open sink = %v; want nil", i, err)
+		default:
+			t.Logf("Send(Value(%d)) on an open sink = %v; allowed by MayRefuse", i, err)
 		}
-		sent = append(sent, v)
 	}
-	return sent
+	if len(accepted) == 0 {
+		t.Fatalf("open sink refused all %d values", to-from)
+	}
+	return accepted
 }
 
 func (c *checker[T]) closeIdempotent(t *testing.T) {
@@ -380,6 +397,10 @@ func (c *checker[T]) sendBatch(t *testing.T) {
 		t.Fatalf("SendBatch(%d values) = %d, %v; want n in [0, %d]", len(vs), n, err, len(vs))
 	case n < len(vs) && err == nil:
 		t.Errorf("SendBatch(%d values) = %d, nil; want an error when n < len(vs)", len(vs), n)
+	case errors.Is(err, pipeline.ErrClosed):
+		t.Errorf("SendBatch(%d values) on an open sink = %d, %v; want no %v", len(vs), n, err, pipeline.ErrClosed)
+	case c.h.MayRefuse:
+		t.Logf("SendBatch(%d values) on an open sink = %d, %v; allowed by MayRefuse", len(vs), n, err)
 	case n != len(vs) || err != nil:
 		t.Errorf("SendBatch(%d values) on an open sink = %d, %v; want %d, nil", len(vs), n, err, len(vs))
 	}

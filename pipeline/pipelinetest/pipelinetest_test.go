@@ -66,6 +66,42 @@ func TestRun(t *testing.T) {
 	})
 }
 
+// fullSink refuses every third value while open with ErrQueueFull,
+// counting it as dropped, as a queue under strategy.Drop does when its
+// drain lags.
+type fullSink struct {
+	listSink[int]
+	mu   sync.Mutex
+	sent int
+}
+
+func (s *fullSink) Send(ctx context.Context, v int) error {
+	s.mu.Lock()
+	s.sent++
+	full := s.sent%3 == 0
+	s.mu.Unlock()
+	s.listSink.mu.Lock()
+	closed := s.listSink.closed
+	s.listSink.mu.Unlock()
+	if full && !closed {
+		s.counters.AddReceived(1)
+		s.counters.AddDropped(1)
+		return pipeline.ErrQueueFull
+	}
+	return s.listSink.Send(ctx, v)
+}
+
+func TestRunMayRefuse(t *testing.T) {
+	pipelinetest.Run(t, pipelinetest.Harness[int]{
+		New: func(t *testing.T) (pipeline.Sink[int], func() []int) {
+			s := new(fullSink)
+			return s, s.all
+		},
+		Value:     func(i int) int { return i },
+		MayRefuse: true,
+	})
+}
+
 // quietSink reports no counters and cannot be read back: Run checks what
 // it can.
 type quietSink struct{ list listSink[string] }
@@ -88,6 +124,8 @@ var broken = map[string]func() pipeline.Sink[int]{
 	"AcceptsAfterClose": func() pipeline.Sink[int] { return pipeline.Discard[int]() },
 	// uncounted refuses values after Close without counting them.
 	"UncountedDrop": func() pipeline.Sink[int] { return new(uncounted) },
+	// fullSink refuses values while open, without MayRefuse.
+	"RefusesWhileOpen": func() pipeline.Sink[int] { return new(fullSink) },
 	// closeOnce fails its second Close.
 	"CloseNotIdempotent": func() pipeline.Sink[int] { return new(closeOnce) },
 }
@@ -122,6 +160,7 @@ func TestRunCatches(t *testing.T) {
 	}{
 		{name: "AcceptsAfterClose", want: "Send after Close = <nil>; want an error wrapping pipeline: closed"},
 		{name: "UncountedDrop", want: "after 1 values sent after Close, Dropped = 0; want 1"},
+		{name: "RefusesWhileOpen", want: "on an open sink = pipeline: queue full; want nil"},
 		{name: "CloseNotIdempotent", want: "want <nil>, the result of the first"},
 	}
 	for _, tt := range tests {
