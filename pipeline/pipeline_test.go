@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/spillway-go/spillway/pipeline"
 	"github.com/spillway-go/spillway/pipeline/pipelinetest"
 	"github.com/spillway-go/spillway/sink/memory"
+	"github.com/spillway-go/spillway/strategy"
 )
 
 func TestNewRejectsNilRoot(t *testing.T) {
@@ -186,5 +188,35 @@ func TestPipelineCloseContext(t *testing.T) {
 	// an ended context.
 	if err := p.Close(ctx); err != nil {
 		t.Errorf("Close(ended ctx) of synchronous stages = %v; want nil", err)
+	}
+}
+
+func TestQueuePassesConformance(t *testing.T) {
+	tests := []struct {
+		name string
+		opts pipeline.QueueOptions[int]
+	}{
+		{name: "defaults", opts: pipeline.QueueOptions[int]{}},
+		{name: "drop small", opts: pipeline.QueueOptions[int]{Capacity: 4}},
+		{name: "block small", opts: pipeline.QueueOptions[int]{Capacity: 4, Strategy: strategy.Block}},
+		{name: "block for small", opts: pipeline.QueueOptions[int]{Capacity: 4, Strategy: strategy.BlockFor(time.Second)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pipelinetest.Run(t, pipelinetest.Harness[int]{
+				New: func(t *testing.T) (pipeline.Sink[int], func() []int) {
+					mem := new(memory.Sink[int])
+					opts := tt.opts
+					q, err := pipeline.NewQueue[int](mem, &opts)
+					if err != nil {
+						t.Fatalf("NewQueue: %v", err)
+					}
+					return q, mem.All
+				},
+				Value: func(i int) int { return i },
+				// A small queue may be full when its drain lags.
+				MayRefuse: tt.opts.Capacity != 0 && tt.opts.Strategy != strategy.Block,
+			})
+		})
 	}
 }
