@@ -30,8 +30,9 @@ const (
 	KindFallback
 )
 
-// String returns the kind's name as [Parse] reads it: "drop", "block",
-// "block_for" or "fallback".
+// String returns the kind's name: "drop", "block", "block_for" or
+// "fallback". A BlockFor strategy's text form, which [Parse] reads, is
+// "block:DURATION" (see [Strategy.String]).
 func (k Kind) String() string {
 	switch k {
 	case KindDrop:
