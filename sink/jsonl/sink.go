@@ -49,7 +49,8 @@ var (
 )
 
 // New returns a Sink that writes lines to w, which it does not own: Close
-// does not close w. A nil opts means the defaults; an invalid option is an
+// does not close w. Unlike [Open], New does not look for a torn last line
+// in what w already holds. A nil opts means the defaults; an invalid option is an
 // error that names it.
 func New[T any](w io.Writer, opts *Options[T]) (*Sink[T], error) {
 	var o Options[T]

@@ -101,7 +101,8 @@ type syncer interface{ Sync() error }
 // the value it belonged to is counted as failed and reported to the
 // caller, never as written.
 //
-// A Writer is safe for concurrent use. It reports its counters with Stats
+// Make a Writer with [NewWriter] or [OpenWriter]; the zero Writer is not
+// usable. A Writer is safe for concurrent use. It reports its counters with Stats
 // (Received, Delivered for lines written, Failed, Dropped for Sends after
 // Close or whose context ended while waiting for another write to finish).
 type Writer[T any] struct {
