@@ -93,7 +93,7 @@ func NewQueue[T any](next Sink[T], opts *QueueOptions[T]) (*Queue[T], error) {
 	if opts != nil {
 		o = *opts
 	}
-	if err := o.validate(); err != nil {
+	if err := o.Validate(); err != nil {
 		return nil, err
 	}
 	if o.Name == "" {

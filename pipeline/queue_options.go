@@ -73,7 +73,9 @@ type QueueOptions[T any] struct {
 	OnError func(v T, err error)
 }
 
-func (o *QueueOptions[T]) validate() error {
+// Validate reports whether o is a valid configuration, as [NewQueue] checks
+// it: an error names the first bad option.
+func (o *QueueOptions[T]) Validate() error {
 	switch {
 	case o.Capacity < 0:
 		return fmt.Errorf("pipeline: NewQueue: Capacity %d is negative", o.Capacity)

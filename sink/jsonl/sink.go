@@ -119,18 +119,10 @@ func newSink[T any](w *Writer[T], o *Options[T]) (*Sink[T], error) {
 // validate checks the options that would otherwise fail only after the
 // file is open, so that Open changes nothing on a bad configuration.
 func (o *Options[T]) validate(fn string) error {
-	// The queue validates its options when it is made: make a throwaway
-	// one over sinks that do nothing (never the caller's fallback, which
-	// its Close would close), and close it at once.
-	qo := o.Queue
-	if qo.Fallback != nil {
-		qo.Fallback = pipeline.Discard[T]()
-	}
-	q, err := pipeline.NewQueue[T](pipeline.Discard[T](), &qo)
-	if err != nil {
+	if err := o.Queue.Validate(); err != nil {
 		return fmt.Errorf("jsonl: %s: %w", fn, err)
 	}
-	return q.Close(context.Background())
+	return nil
 }
 
 // Send queues v for the writer, or does what the queue's strategy says
