@@ -18,6 +18,10 @@ type Sink[T any] struct {
 	// Close(Gate) releases every call for good; sending on it lets one call
 	// through.
 	Gate chan struct{}
+	// IgnoreCtx makes a call wait on Gate (and Delay) even after its ctx
+	// ends, as a write stuck in the kernel does: then only the test can
+	// release it, and must.
+	IgnoreCtx bool
 	// Entered, if not nil, receives a value (without blocking: it should be
 	// buffered) each time a call starts, before it waits on Gate.
 	Entered chan struct{}
@@ -59,6 +63,9 @@ func (s *Sink[T]) enter(ctx context.Context) error {
 		case s.Entered <- struct{}{}:
 		default:
 		}
+	}
+	if s.IgnoreCtx {
+		ctx = context.Background()
 	}
 	if s.Gate != nil {
 		select {

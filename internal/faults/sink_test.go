@@ -192,3 +192,27 @@ func TestFailEvery(t *testing.T) {
 		})
 	}
 }
+
+// IgnoreCtx makes a gated call wait for the test even after its ctx ends.
+func TestSinkIgnoreCtx(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := &faults.Sink[int]{Gate: make(chan struct{}), IgnoreCtx: true}
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error)
+		go func() { done <- s.Send(ctx, 1) }()
+		cancel()
+		synctest.Wait()
+		select {
+		case err := <-done:
+			t.Fatalf("Send returned %v once its ctx ended; want it stuck until released", err)
+		default:
+		}
+		close(s.Gate)
+		if err := <-done; err != nil {
+			t.Errorf("released Send = %v; want nil", err)
+		}
+		if diff := cmp.Diff([]int{1}, s.Got()); diff != "" {
+			t.Errorf("Got() mismatch (-want +got):\n%s", diff)
+		}
+	})
+}
