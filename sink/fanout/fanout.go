@@ -185,27 +185,11 @@ func validate[T any](children []pipeline.Sink[T], o *Options[T]) error {
 		if qo == nil {
 			continue
 		}
-		if err := checkQueueOptions(qo); err != nil {
+		if err := qo.Validate(); err != nil {
 			return fmt.Errorf("fanout: New: Isolate[%d]: %w", i, err)
 		}
 	}
 	return nil
-}
-
-// checkQueueOptions reports whether pipeline.NewQueue accepts opts, by
-// building a queue over a sink that owns nothing and closing it at once.
-// The fallback, if any, is swapped for one that owns nothing too.
-func checkQueueOptions[T any](opts *pipeline.QueueOptions[T]) error {
-	o := *opts
-	if o.Fallback != nil {
-		o.Fallback = pipeline.Discard[T]()
-	}
-	o.OnDrop, o.OnError = nil, nil
-	q, err := pipeline.NewQueue(pipeline.Discard[T](), &o)
-	if err != nil {
-		return err
-	}
-	return q.Close(context.Background())
 }
 
 // label names child i in errors: its index, and its stats name if it
