@@ -48,6 +48,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/spillway-go/spillway/internal/gate"
 	"github.com/spillway-go/spillway/pipeline"
 )
 
@@ -87,7 +88,7 @@ type Sink[T any] struct {
 	tiers          []tier[T]
 	shouldFallback func(error) bool
 	onError        func(T, int, error)
-	gate           gate
+	gate           gate.Gate
 	counters       pipeline.Counters
 }
 
@@ -115,7 +116,7 @@ func New[T any](tiers []pipeline.Sink[T], opts *Options[T]) (*Sink[T], error) {
 		tiers:          make([]tier[T], len(tiers)),
 		shouldFallback: o.ShouldFallback,
 		onError:        o.OnError,
-		gate:           newGate(),
+		gate:           gate.New(),
 	}
 	for i, t := range tiers {
 		if t == nil {
@@ -146,11 +147,11 @@ type failure struct {
 // After Close it returns [pipeline.ErrClosed] and counts v as dropped.
 func (s *Sink[T]) Send(ctx context.Context, v T) error {
 	s.counters.AddReceived(1)
-	if !s.gate.enter() {
+	if !s.gate.Enter() {
 		s.counters.AddDropped(1)
 		return pipeline.ErrClosed
 	}
-	defer s.gate.leave()
+	defer s.gate.Leave()
 
 	var buf [4]failure // failures stay on the stack unless Send fails
 	fails := buf[:0]
@@ -200,11 +201,11 @@ func (s *Sink[T]) join(fails []failure) error {
 // retain vs.
 func (s *Sink[T]) SendBatch(ctx context.Context, vs []T) (int, error) {
 	s.counters.AddReceived(uint64(len(vs)))
-	if !s.gate.enter() {
+	if !s.gate.Enter() {
 		s.counters.AddDropped(uint64(len(vs)))
 		return 0, pipeline.ErrClosed
 	}
-	defer s.gate.leave()
+	defer s.gate.Leave()
 	if len(vs) == 0 {
 		return 0, nil
 	}
@@ -258,8 +259,8 @@ func (s *Sink[T]) SendBatch(ctx context.Context, vs []T) (int, error) {
 // work that an ended ctx cut short.
 func (s *Sink[T]) Close(ctx context.Context) error {
 	var errs []error
-	if err := s.gate.shut(ctx); err != nil {
-		errs = append(errs, fmt.Errorf("fallback: close: waiting for %d Sends in progress: %w", s.gate.inFlight(), err))
+	if err := s.gate.Shut(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("fallback: close: waiting for %d Sends in progress: %w", s.gate.InFlight(), err))
 	}
 	for i := range s.tiers {
 		t := &s.tiers[i]

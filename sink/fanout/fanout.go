@@ -48,6 +48,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/spillway-go/spillway/internal/gate"
 	"github.com/spillway-go/spillway/pipeline"
 )
 
@@ -103,7 +104,7 @@ type Sink[T any] struct {
 	children []child[T]
 	min      int // required children that must accept a value
 	onError  func(T, int, error)
-	gate     gate
+	gate     gate.Gate
 	counters pipeline.Counters
 }
 
@@ -134,7 +135,7 @@ func New[T any](children []pipeline.Sink[T], opts *Options[T]) (*Sink[T], error)
 		children: make([]child[T], len(children)),
 		min:      o.MinSuccess,
 		onError:  o.OnError,
-		gate:     newGate(),
+		gate:     gate.New(),
 	}
 	required := 0
 	for i, c := range children {
@@ -207,11 +208,11 @@ func label(i int, s any) string {
 // [pipeline.ErrClosed] and counts v as dropped.
 func (s *Sink[T]) Send(ctx context.Context, v T) error {
 	s.counters.AddReceived(1)
-	if !s.gate.enter() {
+	if !s.gate.Enter() {
 		s.counters.AddDropped(1)
 		return pipeline.ErrClosed
 	}
-	defer s.gate.leave()
+	defer s.gate.Leave()
 
 	accepted := 0
 	var buf [4]failure // failures stay on the stack unless Send fails
@@ -265,11 +266,11 @@ func (s *Sink[T]) join(fails []failure) error {
 // [pipeline.ErrClosed], counting vs as dropped. It does not retain vs.
 func (s *Sink[T]) SendBatch(ctx context.Context, vs []T) (int, error) {
 	s.counters.AddReceived(uint64(len(vs)))
-	if !s.gate.enter() {
+	if !s.gate.Enter() {
 		s.counters.AddDropped(uint64(len(vs)))
 		return 0, pipeline.ErrClosed
 	}
-	defer s.gate.leave()
+	defer s.gate.Leave()
 	if len(vs) == 0 {
 		return 0, nil
 	}
@@ -331,8 +332,8 @@ func (s *Sink[T]) SendBatch(ctx context.Context, vs []T) (int, error) {
 // the work that an ended ctx cut short.
 func (s *Sink[T]) Close(ctx context.Context) error {
 	var waitErr error
-	if err := s.gate.shut(ctx); err != nil {
-		waitErr = fmt.Errorf("fanout: close: waiting for %d Sends in progress: %w", s.gate.inFlight(), err)
+	if err := s.gate.Shut(ctx); err != nil {
+		waitErr = fmt.Errorf("fanout: close: waiting for %d Sends in progress: %w", s.gate.InFlight(), err)
 	}
 	errs := make([]error, len(s.children))
 	var wg sync.WaitGroup
