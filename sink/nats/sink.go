@@ -325,13 +325,17 @@ func (s *Sink[T]) attempt(ctx context.Context, b *batch) error {
 		case <-ctx.Done():
 			timedOut = true
 			last = errAckTimeout
-			if denied := deniedByServer(s.nc, s.subject); denied != nil {
-				b.failAt(i, fmt.Errorf("%w: %w", ErrDenied, denied))
-			}
 		}
 	}
 	for b.first < b.limit && b.acked[b.first] {
 		b.first++
+	}
+	if b.first < b.limit && last != nil {
+		// A publish the server denies is dropped without an answer: tell
+		// it from a lost acknowledgement before trying again.
+		if denied := deniedByServer(s.nc, s.subject); denied != nil {
+			b.failAt(b.first, fmt.Errorf("%w: %w", ErrDenied, denied))
+		}
 	}
 	return last
 }

@@ -209,7 +209,7 @@ func TestPermanentErrors(t *testing.T) {
 
 			n, err := sink.SendBatch(ctx, tt.give)
 			if n != tt.wantN || !errors.Is(err, tt.want) {
-				t.Fatalf("SendBatch(%d values) = %d, %v; want %d, %v", len(tt.give), n, err, tt.wantN, tt.want)
+				t.Fatalf("SendBatch(%d values) = %d, %v; want %d, %v (last %v)", len(tt.give), n, err, tt.wantN, tt.want, nc.LastError())
 			}
 			for _, other := range all {
 				if other != tt.want && errors.Is(err, other) {
