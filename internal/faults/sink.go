@@ -37,9 +37,13 @@ type Sink[T any] struct {
 	Panic func(v T, i int) any
 	// CloseGate, if not nil, makes Close wait on it (or on ctx).
 	CloseGate chan struct{}
+	// Discard makes the sink count the values it accepts without keeping
+	// them, for long runs: Got returns nil and Len still counts.
+	Discard bool
 
 	mu      sync.Mutex
 	offered int
+	taken   int
 	got     []T
 	closed  bool
 	closes  int
@@ -103,7 +107,10 @@ func (s *Sink[T]) take(v T) error {
 			return err
 		}
 	}
-	s.got = append(s.got, v)
+	s.taken++
+	if !s.Discard {
+		s.got = append(s.got, v)
+	}
 	return nil
 }
 
@@ -134,7 +141,7 @@ func (s *Sink[T]) Got() []T {
 func (s *Sink[T]) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.got)
+	return s.taken
 }
 
 // Closes returns how many times Close completed.

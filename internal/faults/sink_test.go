@@ -216,3 +216,13 @@ func TestSinkIgnoreCtx(t *testing.T) {
 		}
 	})
 }
+
+func TestSinkDiscard(t *testing.T) {
+	s := &faults.Sink[int]{Discard: true}
+	for i := range 5 {
+		s.Send(t.Context(), i)
+	}
+	if s.Len() != 5 || s.Got() != nil {
+		t.Errorf("Len() = %d, Got() = %v; want 5 counted and none kept", s.Len(), s.Got())
+	}
+}

@@ -14,7 +14,8 @@ import (
 const DefaultName = "faults.Writer"
 
 // Writer is an io.Writer that keeps what it is given in memory, as a file
-// would, and misbehaves as configured: slow or blocked until released
+// would (or passes it on to another io.Writer), and misbehaves as
+// configured: slow or blocked until released
 // (Gate, Delay), out of space (SetSpace), short-writing (MaxWrite),
 // failing (Fail), panicking (Panic), failing to sync (SyncErr).
 //
@@ -30,6 +31,12 @@ const DefaultName = "faults.Writer"
 type Writer struct {
 	// Name is the path reported in errors. Default DefaultName.
 	Name string
+
+	// W, if not nil, receives the bytes each Write takes, instead of the
+	// Writer's memory: a real file to misbehave in front of, or a counter
+	// for a long run. Bytes and String then return nothing; Len still
+	// counts. An error from W is returned as it is.
+	W io.Writer
 
 	// Gate, if not nil, makes every Write wait until it can receive from
 	// Gate. Closing Gate releases every Write for good; sending on it lets
@@ -70,6 +77,7 @@ type Writer struct {
 	limited bool
 	space   int64
 	failed  int
+	total   int64
 }
 
 // Write appends p, or as much of it as the faults allow.
@@ -108,7 +116,19 @@ func (w *Writer) Write(p []byte) (int, error) {
 	if w.limited && int64(n) > w.space {
 		n, err = int(w.space), w.pathError(syscall.ENOSPC)
 	}
-	w.buf.Write(p[:n])
+	switch {
+	case w.W == nil:
+		w.buf.Write(p[:n])
+	case n > 0:
+		k, werr := w.W.Write(p[:n])
+		switch {
+		case werr != nil:
+			n, err = k, werr
+		case k < n:
+			n, err = k, io.ErrShortWrite
+		}
+	}
+	w.total += int64(n)
 	if w.limited {
 		w.space -= int64(n)
 	}
@@ -163,10 +183,10 @@ func (w *Writer) String() string {
 }
 
 // Len returns how many bytes were written.
-func (w *Writer) Len() int {
+func (w *Writer) Len() int64 {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.buf.Len()
+	return w.total
 }
 
 // Writes returns how many Writes were made, failed ones included.

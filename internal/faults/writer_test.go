@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -265,5 +266,36 @@ func TestWriterConcurrentWritesDoNotInterleave(t *testing.T) {
 		if l != strings.Repeat(l[:1], 50) {
 			t.Fatalf("line %d = %q: writes interleaved", i, l)
 		}
+	}
+}
+
+// With W set, the Writer misbehaves in front of another writer, such as a
+// real file.
+func TestWriterInFrontOfFile(t *testing.T) {
+	path := t.TempDir() + "/audit.jsonl"
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w := &faults.Writer{W: f, Name: path}
+	w.SetSpace(7)
+	if n, err := w.Write([]byte("line 1\nline 2\n")); n != 7 || !errors.Is(err, syscall.ENOSPC) {
+		t.Errorf("Write past the space = %d, %v; want 7, ENOSPC", n, err)
+	}
+	if got, err := os.ReadFile(path); err != nil || string(got) != "line 1\n" {
+		t.Errorf("file holds %q, %v; want %q", got, err, "line 1\n")
+	}
+	if w.Len() != 7 || w.String() != "" {
+		t.Errorf("Len() = %d, String() = %q; want 7 and nothing kept", w.Len(), w.String())
+	}
+	f.Close()
+	// The space is used up: ENOSPC comes first, and W is not called.
+	if _, err := w.Write([]byte("x")); !errors.Is(err, syscall.ENOSPC) {
+		t.Errorf("Write with no space left = %v; want ENOSPC", err)
+	}
+	w.SetSpace(-1)
+	if _, err := w.Write([]byte("x")); !errors.Is(err, os.ErrClosed) {
+		t.Errorf("Write to a closed file = %v; want W's error, os.ErrClosed", err)
 	}
 }
