@@ -274,7 +274,6 @@ func (s *Sink[T]) encode(vs []T) (msgs []*nats.Msg, limit int, err error) {
 func (s *Sink[T]) attempt(ctx context.Context, b *batch) error {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	deadline, _ := ctx.Deadline()
 
 	var last error
 	clear(b.futures)
@@ -282,13 +281,14 @@ func (s *Sink[T]) attempt(ctx context.Context, b *batch) error {
 		if b.acked[i] {
 			continue
 		}
-		wait := time.Until(deadline)
-		if wait <= 0 || ctx.Err() != nil {
+		if ctx.Err() != nil {
 			break
 		}
-		// The client stalls while too many acknowledgements are pending;
-		// the stall is bounded by what is left of the attempt.
-		f, err := s.js.PublishMsgAsync(b.msgs[i], jetstream.WithStallWait(wait))
+		// While 4000 acknowledgements are pending, the client stalls for
+		// at most 200ms, then fails with ErrTooManyStalledMsgs: this
+		// attempt then waits for what it published, and the next one
+		// publishes the rest.
+		f, err := s.js.PublishMsgAsync(b.msgs[i])
 		if err != nil {
 			if perm := permanent(err); perm != nil {
 				b.failAt(i, perm)
