@@ -209,13 +209,13 @@ type zapCapProv struct{ p *event.CapProvenance }
 
 func (z zapCapProv) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	enc.AddString("cap", z.p.Cap)
-	return enc.AddObject("source", zapSource{z.p})
+	return enc.AddObject("source", zapSource{&z.p.Source})
 }
 
-type zapSource struct{ p *event.CapProvenance }
+type zapSource struct{ s *event.ProvSource }
 
 func (z zapSource) MarshalLogObject(enc zapcore.ObjectEncoder) error {
-	s := z.p.Source
+	s := z.s
 	enc.AddString("kind", s.Kind().String())
 	if s.Kind() == event.SourceUCANChain {
 		enc.AddString("issuer_did", s.IssuerDID())
