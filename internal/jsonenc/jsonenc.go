@@ -18,8 +18,9 @@ type Appender interface {
 // Append appends the JSON encoding of *v to dst, without a trailing newline.
 // A T whose pointer implements [Appender] is encoded by it, with no
 // allocation; any other T goes through encoding/json, HTML characters left
-// as they are (encoding/json still escapes U+2028 and U+2029). On error dst is returned unchanged, so a value that fails to
-// encode never leaves half a line behind.
+// as they are (encoding/json still escapes U+2028 and U+2029). On error dst
+// is returned unchanged, so a value that fails to encode never leaves half a
+// line behind.
 func Append[T any](dst []byte, v *T) ([]byte, error) {
 	if a, ok := any(v).(Appender); ok {
 		return a.AppendJSON(dst), nil
