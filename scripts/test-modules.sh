@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs go vet and go test -race in every nested Go module of the repository
+# (sink/nats, sink/kafka, examples/fleet, and any other directory with a
+# go.mod), each of which keeps its heavy dependencies out of the root
+# module. The root module itself is left to .ci/run. Every module is run
+# even when one fails; the script exits non-zero if any did.
+#
+#	bash scripts/test-modules.sh            # every nested module
+#	bash scripts/test-modules.sh sink/nats  # only those named
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+if [ $# -gt 0 ]; then
+	modules=("$@")
+else
+	mapfile -t modules < <(find . -name go.mod -not -path ./go.mod \
+		-not -path '*/testdata/*' -not -path '*/vendor/*' -not -path './.*' \
+		-exec dirname {} \; | sed 's|^\./||' | sort)
+fi
+if [ ${#modules[@]} -eq 0 ]; then
+	echo "test-modules: no nested module found" >&2
+	exit 1
+fi
+
+failed=()
+for m in "${modules[@]}"; do
+	if [ ! -f "$m/go.mod" ]; then
+		echo "test-modules: $m has no go.mod" >&2
+		failed+=("$m")
+		continue
+	fi
+	printf '\n-- %s: go vet ./...\n' "$m"
+	if ! (cd "$m" && go vet ./...); then
+		failed+=("$m (vet)")
+		continue
+	fi
+	printf -- '-- %s: go test -race ./...\n' "$m"
+	if ! (cd "$m" && go test -race ./...); then
+		failed+=("$m (test)")
+	fi
+done
+
+echo
+if [ ${#failed[@]} -gt 0 ]; then
+	printf 'test-modules: FAILED: %s\n' "${failed[@]}" >&2
+	exit 1
+fi
+echo "test-modules: ${#modules[@]} modules passed: ${modules[*]}"
