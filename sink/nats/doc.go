@@ -54,5 +54,9 @@
 // most PerCallTimeout each, with the backoff between them. Close refuses
 // new values, waits for the calls in progress, and if its context ends
 // first cancels them and returns: a server that does not answer cannot
-// hold a queue's drain, or Close, past their deadlines.
+// hold a queue's drain, or Close, past their deadlines. One wait is the
+// client's own: a publish that finds the connection's socket full (a
+// server that stopped reading, after megabytes) writes synchronously, for
+// up to the connection's nats.FlusherTimeout (a minute by default); set it
+// no longer than PerCallTimeout to bound that too.
 package nats
