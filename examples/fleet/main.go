@@ -6,8 +6,8 @@
 // starts an embedded NATS server with JetStream (on a loopback port, with a
 // temporary store), so it needs nothing installed:
 //
-//	cd examples/fleet && go run .                 # 4 servers, 5000 events each
-//	cd examples/fleet && go run . -outage         # stop the NATS server mid-run, then restart it
+//	go -C examples/fleet run .            # from the repository root: 4 servers, 5000 events each
+//	go -C examples/fleet run . -outage    # stop the NATS server mid-run, then restart it
 //
 // At the end it prints what each server sent and where it went, how many
 // events the stream holds, and checks that none is lost: every event is in
@@ -24,7 +24,8 @@
 //	             removed at the end)
 //
 // It is its own Go module, so that the NATS server stays out of the core
-// module's dependencies: run it from its directory.
+// module's dependencies: run it in its directory (go -C examples/fleet, or
+// cd examples/fleet && go run .), not as go run ./examples/fleet.
 package main
 
 import (
