@@ -62,6 +62,7 @@ type Queue[T any] struct {
 	room      chan struct{} // closed and replaced when the drain makes room
 	waiting   bool          // some sender waits on room
 	inWrite   int           // values the drain has taken and not yet accounted for
+	pending   int           // values whose Send waits for room or for the fallback
 	progress  uint64        // deliveries the drain has finished (the BlockFor circuit)
 	stuckAt   uint64        // progress+1 when a BlockFor sender gave up; 0 when the drain moved since
 	highWater int
@@ -175,10 +176,12 @@ func (q *Queue[T]) full(ctx context.Context, v T) error {
 		defer t.Stop()
 		return q.block(ctx, v, t.C)
 	case strategy.KindFallback:
+		q.pending++
 		q.mu.Unlock()
 		q.nudge()
 		err := SafeSend(ctx, q.fallback, v)
 		q.mu.Lock()
+		q.pending--
 		if err == nil {
 			q.fellBack++
 		} else {
@@ -204,6 +207,7 @@ func (q *Queue[T]) block(ctx context.Context, v T, expire <-chan time.Time) erro
 	for {
 		room := q.room
 		q.waiting = true
+		q.pending++
 		q.mu.Unlock()
 		q.nudge()
 
@@ -217,6 +221,7 @@ func (q *Queue[T]) block(ctx context.Context, v T, expire <-chan time.Time) erro
 		}
 
 		q.mu.Lock()
+		q.pending--
 		switch {
 		case q.closed:
 			q.dropped++
@@ -425,13 +430,15 @@ func (q *Queue[T]) Close(ctx context.Context) error {
 
 // abandon gives up on a drain that did not finish before ctx ended.
 func (q *Queue[T]) abandon(ctx context.Context) error {
-	q.cancelDrain()
+	// Take what is queued before canceling the delivery in progress: once
+	// canceled, the drain would take the queued values itself and fail them.
 	q.mu.Lock()
 	abandoned := q.buf
 	q.buf = nil
 	q.dropped += uint64(len(abandoned))
 	inWrite := q.inWrite
 	q.mu.Unlock()
+	q.cancelDrain()
 	err := fmt.Errorf("pipeline: queue %q: close: %d queued values abandoned, %d in a delivery that has not returned: %w",
 		q.name, len(abandoned), inWrite, ctx.Err())
 	for _, v := range abandoned {
@@ -450,8 +457,10 @@ func (q *Queue[T]) closeSink(ctx context.Context, s Sink[T]) error {
 	return nil
 }
 
-// Stats returns the queue's counters. InFlight counts the values queued and
-// those the drain is delivering.
+// Stats returns the queue's counters, read together under the queue's
+// lock, so the accounting identity holds in every snapshot, not only at
+// quiescent moments. InFlight counts the values queued, those the drain is
+// delivering, and those whose Send is waiting for room or for the fallback.
 func (q *Queue[T]) Stats() Stats {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -462,7 +471,7 @@ func (q *Queue[T]) Stats() Stats {
 		Dropped:   q.dropped,
 		Failed:    q.failed,
 		FellBack:  q.fellBack,
-		InFlight:  uint64(len(q.buf) + q.inWrite),
+		InFlight:  uint64(len(q.buf) + q.inWrite + q.pending),
 		Capacity:  q.capacity,
 		HighWater: q.highWater,
 	}
