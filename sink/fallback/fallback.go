@@ -88,7 +88,7 @@ type Sink[T any] struct {
 	tiers          []tier[T]
 	shouldFallback func(error) bool
 	onError        func(T, int, error)
-	gate           gate.Gate
+	gate           *gate.Gate
 	counters       pipeline.Counters
 }
 

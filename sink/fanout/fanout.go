@@ -104,7 +104,7 @@ type Sink[T any] struct {
 	children []child[T]
 	min      int // required children that must accept a value
 	onError  func(T, int, error)
-	gate     gate.Gate
+	gate     *gate.Gate
 	counters pipeline.Counters
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/spillway-go/spillway/event"
+	"github.com/spillway-go/spillway/internal/gate"
 	"github.com/spillway-go/spillway/internal/jsonenc"
 	"github.com/spillway-go/spillway/pipeline"
 )
@@ -95,7 +96,7 @@ type Sink[T any] struct {
 	backoff  time.Duration
 	timeout  time.Duration
 	counters pipeline.Counters
-	gate     *gate
+	gate     *gate.Gate
 }
 
 // New returns a Sink that produces to opts.Topic through client. The
@@ -138,7 +139,7 @@ func New[T any](client *kgo.Client, opts *Options[T]) (*Sink[T], error) {
 		attempts: o.MaxAttempts,
 		backoff:  o.Backoff,
 		timeout:  o.PerCallTimeout,
-		gate:     newGate(),
+		gate:     gate.New(),
 	}, nil
 }
 
@@ -190,12 +191,12 @@ func (s *Sink[T]) SendBatch(ctx context.Context, vs []T) (int, error) {
 		return 0, nil
 	}
 	s.counters.AddReceived(uint64(len(vs)))
-	if !s.gate.enter() {
+	if !s.gate.Enter() {
 		s.counters.AddDropped(uint64(len(vs)))
 		return 0, pipeline.ErrClosed
 	}
-	defer s.gate.leave()
-	ctx, release := s.gate.bind(ctx)
+	defer s.gate.Leave()
+	ctx, release := s.gate.Bind(ctx)
 	defer release()
 
 	n, err := s.produce(ctx, vs)
@@ -383,7 +384,11 @@ func (b *batch) failAt(i int, err error) {
 // calls, so there is nothing else to flush. Close leaves the client open.
 // Close is idempotent.
 func (s *Sink[T]) Close(ctx context.Context) error {
-	return s.gate.close(ctx, s.name)
+	inflight := s.gate.InFlight()
+	if err := s.gate.Shut(ctx); err != nil {
+		return fmt.Errorf("kafka: sink %q: close: %d calls in progress canceled: %w", s.name, inflight, err)
+	}
+	return nil
 }
 
 // Stats returns the sink's counters: a value is delivered once the broker

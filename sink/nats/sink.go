@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/spillway-go/spillway/event"
+	"github.com/spillway-go/spillway/internal/gate"
 	"github.com/spillway-go/spillway/internal/jsonenc"
 	"github.com/spillway-go/spillway/pipeline"
 )
@@ -99,7 +100,7 @@ type Sink[T any] struct {
 	backoff  time.Duration
 	timeout  time.Duration
 	counters pipeline.Counters
-	gate     *gate
+	gate     *gate.Gate
 }
 
 // New returns a Sink that publishes to opts.Subject over nc. nil opts, an
@@ -149,7 +150,7 @@ func New[T any](nc *nats.Conn, opts *Options[T]) (*Sink[T], error) {
 	// long as the connection. Releasing it in Close (CleanupPublisher)
 	// races with the client's own start-up of it in nats.go v1.55.0 and
 	// can leave a goroutine blocked forever.
-	s.gate = newGate()
+	s.gate = gate.New()
 	return s, nil
 }
 
@@ -185,12 +186,12 @@ func (s *Sink[T]) SendBatch(ctx context.Context, vs []T) (int, error) {
 		return 0, nil
 	}
 	s.counters.AddReceived(uint64(len(vs)))
-	if !s.gate.enter() {
+	if !s.gate.Enter() {
 		s.counters.AddDropped(uint64(len(vs)))
 		return 0, pipeline.ErrClosed
 	}
-	defer s.gate.leave()
-	ctx, release := s.gate.bind(ctx)
+	defer s.gate.Leave()
+	ctx, release := s.gate.Bind(ctx)
 	defer release()
 
 	n, err := s.publish(ctx, vs)
@@ -358,7 +359,11 @@ func (s *Sink[T]) settle(b *batch, i int, err, last error) error {
 // sink received acknowledgements; closing the connection releases both.
 // Close is idempotent.
 func (s *Sink[T]) Close(ctx context.Context) error {
-	return s.gate.close(ctx, s.name)
+	inflight := s.gate.InFlight()
+	if err := s.gate.Shut(ctx); err != nil {
+		return fmt.Errorf("nats: sink %q: close: %d calls in progress canceled: %w", s.name, inflight, err)
+	}
+	return nil
 }
 
 // Stats returns the sink's counters: a value is delivered once the server
