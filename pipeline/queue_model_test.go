@@ -781,4 +781,3 @@ func TestQueueCloseAbandonsExactlyWhatIsQueued(t *testing.T) {
 		}
 	}
 }
-
