@@ -18,7 +18,7 @@ type decoder struct {
 	data        []byte
 	pos         int
 	scratch     []byte // unescaped strings
-	skipScratch []byte // unescaped strings that skipBuffered checks
+	skipScratch []byte // unescaped strings that skipValue checks
 }
 
 // A path locates a value in the input, for error messages. Paths are built
@@ -230,14 +230,13 @@ func (d *decoder) skip(p *path) error { return d.skipValue(p, 0) }
 // the document is an error where serde_json recurses.
 const maxDepth = 128
 
-// skipBuffered consumes the JSON value at d.pos as serde buffers the
-// members of a tagged object before it knows the tag: besides the syntax,
-// strings must be valid UTF-8 without unpaired surrogate escapes, and the
-// value must not reach nesting level maxDepth. level is the nesting level
-// of the object holding the value (the top-level object is level 1).
-func (d *decoder) skipBuffered(p *path, level int) error { return d.skipValue(p, level) }
-
-// skipValue is skip if level is 0, and skipBuffered otherwise.
+// skipValue consumes the JSON value at d.pos. With level 0 it checks the
+// syntax only (see skip). With level > 0 it checks the value as serde
+// buffers the members of a tagged object before it knows the tag: besides
+// the syntax, strings must be valid UTF-8 without unpaired surrogate
+// escapes, and the value must not reach nesting level maxDepth; level is
+// the nesting level of the object holding the value (the top-level object
+// is level 1).
 func (d *decoder) skipValue(p *path, level int) error {
 	var stackBuf [32]byte
 	stack := stackBuf[:0] // the open containers, '{' or '['

@@ -7,7 +7,7 @@ import (
 	"github.com/spillway-go/spillway/internal/jsonenc"
 )
 
-type fast struct{ n int }
+type fast struct{}
 
 func (f *fast) AppendJSON(dst []byte) []byte { return append(dst, `{"fast":true}`...) }
 

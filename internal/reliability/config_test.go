@@ -146,7 +146,7 @@ func TestInvalidOptions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err, p := construct(tt.give)
+			s, p, err := construct(tt.give)
 			if p != nil {
 				t.Fatalf("constructor panicked: %v; want an error naming the option", p)
 			}
@@ -175,14 +175,14 @@ func TestInvalidOptions(t *testing.T) {
 }
 
 // construct calls give, turning a panic into a value.
-func construct(give func() (closer, error)) (s closer, err error, p any) {
+func construct(give func() (closer, error)) (s closer, p any, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			p = fmt.Sprint(r)
 		}
 	}()
 	s, err = give()
-	return s, err, nil
+	return s, nil, err
 }
 
 // strategy.Parse, which reads a strategy from a flag, refuses what it
