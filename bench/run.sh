@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh: runs every benchmark of bench/ and bench/peers in one go,
 # summarises them with benchstat, and writes bench/RESULTS.md and the chart
-# it shows, bench/chart.svg. About 15 minutes on a 2-core machine.
+# it shows, bench/chart.svg. About 7 minutes on a 2-core machine.
 #
 #   bash bench/run.sh                 # from anywhere in the repository
 #   COUNT=10 bash bench/run.sh        # more repetitions (default 6)
@@ -50,7 +50,7 @@ suite() {
 	"$work/$bin" -test.run '^$' -test.bench "$regexp" -test.benchmem \
 		-test.benchtime "$benchtime" -test.cpu "$cpu" -test.count "$COUNT" >"$work/raw/$name.txt"
 	grep -q '^ok\|^PASS' "$work/raw/$name.txt" || { cat "$work/raw/$name.txt"; exit 1; }
-	"$work/benchstat" "$work/raw/$name.txt" >"$work/stat/$name.txt"
+	"$work/benchstat" "$name=$work/raw/$name.txt" >"$work/stat/$name.txt"
 }
 
 # Send latency: b.N is the total number of Sends (at least 1M in a burst).

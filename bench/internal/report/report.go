@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -256,6 +257,8 @@ func (r *report) peersTable() {
 	r.f("\n")
 }
 
+var goShape = regexp.MustCompile(`go\.shape\.[0-9a-f]+`)
+
 // missedProfiles shows, for each profile some missed target points to,
 // the top of the profile.
 func (r *report) missedProfiles(ts []target) {
@@ -281,7 +284,9 @@ func (r *report) missedProfiles(ts []target) {
 			r.f("### %s\n\nno profile: %v\n\n", id, err)
 			continue
 		}
-		lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+		// Shorten generic instantiations: go.shape.<hash> says nothing.
+		text := goShape.ReplaceAllString(strings.TrimSpace(string(data)), "go.shape")
+		lines := strings.Split(text, "\n")
 		lines = lines[:min(len(lines), 32)]
 		r.f("### %s\n\nFor: %s.\n\n```\n%s\n```\n\n", id, strings.Join(byProfile[id], "; "), strings.Join(lines, "\n"))
 	}
