@@ -35,8 +35,8 @@
 // slice allocated before the timer starts, so that measuring allocates
 // nothing. The metrics are p50-ns, p99-ns, p999-ns, max-ns and mean-ns of
 // those samples, dropped/op (the share of Sends that returned an error)
-// and, for paced runs, delay-p50-ns, delay-p99-ns, delay-p999-ns and
-// delay-max-ns. BenchmarkClockFloor times an empty interval the same way:
+// and, for paced runs, the same five of the delivery delay (delay-p50-ns
+// and so on). BenchmarkClockFloor times an empty interval the same way:
 // every sample includes that much clock overhead.
 //
 // # Throughput

@@ -31,7 +31,7 @@ var fatMessage = strings.Repeat(`argument "path" must be a relative path inside 
 
 // fatEvent returns an event with every optional field: provenance for
 // each of twelve capabilities, half of them from a UCAN chain, and a long
-// failure message that needs escaping (about 1.8 KB).
+// failure message that needs escaping (about 2 KB).
 func fatEvent() event.CallEvent {
 	prov := make([]event.CapProvenance, len(fatCaps))
 	for i, c := range fatCaps {
