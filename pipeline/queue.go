@@ -13,7 +13,7 @@ import (
 
 // idlePolls is how many empty polls in a row the drain makes before it
 // parks until a producer wakes it. With the default MaxDelay it parks after
-// about 100ms without traffic.
+// about 50ms without traffic.
 const idlePolls = 100
 
 // A Queue is a bounded queue in front of a downstream sink, with one drain
@@ -55,6 +55,18 @@ type Queue[T any] struct {
 	wakeAt   int // queue length at which a producer wakes the drain
 	onDrop   func(T, error)
 	onError  func(T, error)
+	dropFast bool // the strategy is Drop: a full queue refuses without the lock
+
+	// fastDropped counts the Drop Sends refused without the lock (see
+	// isFull), each one value received and dropped. Every such Send writes
+	// it, so it has a cache line of its own.
+	_           [64]byte
+	fastDropped atomic.Uint64
+	_           [56]byte
+
+	// isFull is set while the queue holds capacity values, so that a Drop
+	// Send refuses without taking mu.
+	isFull atomic.Bool
 
 	mu        sync.Mutex
 	buf       []T           // values waiting for the drain; cap(buf) == capacity
@@ -120,6 +132,7 @@ func NewQueue[T any](next Sink[T], opts *QueueOptions[T]) (*Queue[T], error) {
 		wakeAt:   max(1, o.Capacity/4),
 		onDrop:   o.OnDrop,
 		onError:  o.OnError,
+		dropFast: o.Strategy.Kind() == strategy.KindDrop,
 		buf:      make([]T, 0, o.Capacity),
 		room:     make(chan struct{}),
 		wake:     make(chan struct{}, 1),
@@ -138,6 +151,10 @@ func NewQueue[T any](next Sink[T], opts *QueueOptions[T]) (*Queue[T], error) {
 // otherwise; [ErrClosed] after Close. ctx bounds only the wait for room:
 // delivery happens later, under the queue's own context.
 func (q *Queue[T]) Send(ctx context.Context, v T) error {
+	if q.dropFast && q.isFull.Load() {
+		q.fastDropped.Add(1)
+		return q.drop(v, ErrQueueFull)
+	}
 	q.mu.Lock()
 	q.received++
 	if q.closed {
@@ -149,6 +166,9 @@ func (q *Queue[T]) Send(ctx context.Context, v T) error {
 		q.buf = append(q.buf, v)
 		if n >= q.highWater {
 			q.highWater = n + 1
+		}
+		if n+1 == q.capacity {
+			q.isFull.Store(true)
 		}
 		q.mu.Unlock()
 		if n+1 >= q.wakeAt || q.asleep.Load() {
@@ -278,6 +298,7 @@ func (q *Queue[T]) drain(ctx context.Context) {
 		q.mu.Lock()
 		batch := q.buf
 		q.buf = spare
+		q.isFull.Store(false)
 		q.inWrite = len(batch)
 		closed := q.closed
 		if len(batch) > 0 && q.waiting {
@@ -410,6 +431,7 @@ func (q *Queue[T]) Close(ctx context.Context) error {
 		close(q.stop)
 		close(q.room) // blocked senders see closed and give up
 		q.waiting = false
+		q.isFull.Store(false) // later Sends take the lock and see closed
 	}
 	q.mu.Unlock()
 
@@ -464,11 +486,12 @@ func (q *Queue[T]) closeSink(ctx context.Context, s Sink[T]) error {
 func (q *Queue[T]) Stats() Stats {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	fast := q.fastDropped.Load()
 	return Stats{
 		Name:      q.name,
-		Received:  q.received,
+		Received:  q.received + fast,
 		Delivered: q.delivered,
-		Dropped:   q.dropped,
+		Dropped:   q.dropped + fast,
 		Failed:    q.failed,
 		FellBack:  q.fellBack,
 		InFlight:  uint64(len(q.buf) + q.inWrite + q.pending),

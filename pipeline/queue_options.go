@@ -18,7 +18,7 @@ const (
 	// DefaultMaxDelay is how long a value may wait in a queue that is less
 	// than a quarter full before the drain picks it up, when
 	// QueueOptions.MaxDelay is zero.
-	DefaultMaxDelay = time.Millisecond
+	DefaultMaxDelay = 500 * time.Microsecond
 )
 
 // QueueOptions configures a [Queue]. The zero value means the defaults; each
