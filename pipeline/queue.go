@@ -116,7 +116,7 @@ func NewQueue[T any](next Sink[T], opts *QueueOptions[T]) (*Queue[T], error) {
 		o.Capacity = DefaultCapacity
 	}
 	if o.MaxBatch == 0 {
-		o.MaxBatch = DefaultMaxBatch
+		o.MaxBatch = o.Capacity
 	}
 	if o.MaxDelay == 0 {
 		o.MaxDelay = DefaultMaxDelay

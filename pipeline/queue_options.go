@@ -12,9 +12,6 @@ const (
 	// DefaultCapacity is the number of values a queue holds when
 	// QueueOptions.Capacity is zero: the seed's 1024.
 	DefaultCapacity = 1024
-	// DefaultMaxBatch is the most values the drain hands downstream in one
-	// call when QueueOptions.MaxBatch is zero.
-	DefaultMaxBatch = 512
 	// DefaultMaxDelay is how long a value may wait in a queue that is less
 	// than a quarter full before the drain picks it up, when
 	// QueueOptions.MaxDelay is zero.
@@ -46,8 +43,9 @@ type QueueOptions[T any] struct {
 	Fallback Sink[T]
 
 	// MaxBatch is the most values the drain hands downstream in one call
-	// (one SendBatch when the downstream is a BatchSender). Default
-	// DefaultMaxBatch; negative is an error.
+	// (one SendBatch when the downstream is a BatchSender). Default: the
+	// capacity, so the drain hands over everything it took at once;
+	// negative is an error.
 	MaxBatch int
 
 	// MaxDelay bounds how long a value waits in the queue before the drain
