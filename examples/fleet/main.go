@@ -6,8 +6,8 @@
 // starts an embedded NATS server with JetStream (on a loopback port, with a
 // temporary store), so it needs nothing installed:
 //
-//	go -C examples/fleet run .            # from the repository root: 4 servers, 5000 events each
-//	go -C examples/fleet run . -outage    # stop the NATS server mid-run, then restart it
+//	go run ./examples/fleet            # from the repository root: 4 servers, 5000 events each
+//	go run ./examples/fleet -outage    # stop the NATS server mid-run, then restart it
 //
 // At the end it prints what each server sent and where it went, how many
 // events the stream holds, and checks that none is lost: every event is in
@@ -24,8 +24,8 @@
 //	             removed at the end)
 //
 // It is its own Go module, so that the NATS server stays out of the core
-// module's dependencies: run it in its directory (go -C examples/fleet, or
-// cd examples/fleet && go run .), not as go run ./examples/fleet.
+// module's dependencies; the repository's go.work lets it run from the
+// root as above.
 package main
 
 import (
