@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"go.uber.org/goleak"
@@ -239,29 +241,47 @@ func TestSetErr(t *testing.T) {
 	}
 }
 
-func TestWaitFor(t *testing.T) {
-	var s memory.Sink[int]
-	const n = 100
-	done := make(chan error, 1)
-	go func() { done <- s.WaitFor(context.Background(), n) }()
+// The WaitFor tests run in a synctest bubble: synctest.Wait returns once
+// every waiter is blocked, so each test exercises the waiting path, and
+// can check that a waiter has not returned too early.
 
-	var wg sync.WaitGroup
-	for g := range 4 {
-		wg.Go(func() {
-			for i := range n / 4 {
-				if err := s.Send(context.Background(), g*n+i); err != nil {
-					t.Errorf("Send = %v; want nil", err)
+func TestWaitFor(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var s memory.Sink[int]
+		const n = 100
+		done := make(chan error, 1)
+		go func() { done <- s.WaitFor(context.Background(), n) }()
+		synctest.Wait() // WaitFor is waiting
+
+		var wg sync.WaitGroup
+		for g := range 4 {
+			wg.Go(func() {
+				for i := range n / 4 {
+					if g == 0 && i == 0 {
+						continue // sent last, below
+					}
+					if err := s.Send(context.Background(), g*n+i); err != nil {
+						t.Errorf("Send = %v; want nil", err)
+					}
 				}
-			}
-		})
-	}
-	wg.Wait()
-	if err := <-done; err != nil {
-		t.Fatalf("WaitFor(%d) = %v; want nil", n, err)
-	}
-	if got := s.Len(); got != n {
-		t.Errorf("Len() = %d; want %d", got, n)
-	}
+			})
+		}
+		wg.Wait()
+		synctest.Wait()
+		select {
+		case err := <-done:
+			t.Fatalf("WaitFor(%d) returned %v with %d values; want it to wait", n, err, s.Len())
+		default:
+		}
+
+		mustSend(t, &s, 0)
+		if err := <-done; err != nil {
+			t.Fatalf("WaitFor(%d) = %v; want nil", n, err)
+		}
+		if got := s.Len(); got != n {
+			t.Errorf("Len() = %d; want %d", got, n)
+		}
+	})
 }
 
 func TestWaitForAlreadyThere(t *testing.T) {
@@ -289,39 +309,80 @@ func TestWaitForContextEnds(t *testing.T) {
 	}
 }
 
+func TestWaitForContextEndsWhileWaiting(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var s memory.Sink[int]
+		mustSend(t, &s, 1)
+		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		defer cancel()
+		done := make(chan error, 1)
+		go func() { done <- s.WaitFor(ctx, 5) }()
+		synctest.Wait()
+		mustSend(t, &s, 2) // wakes the waiter, which waits on
+		err := <-done      // until the deadline
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("WaitFor(5) with 2 values = %v; want %v", err, context.DeadlineExceeded)
+		}
+		const want = "memory: waiting for 5 values, have 2: context deadline exceeded"
+		if err.Error() != want {
+			t.Errorf("WaitFor(5) error = %q; want %q", err, want)
+		}
+	})
+}
+
 func TestWaitForClose(t *testing.T) {
-	var s memory.Sink[int]
-	mustSend(t, &s, 1)
-	done := make(chan error, 1)
-	go func() { done <- s.WaitFor(context.Background(), 5) }()
-	if err := s.Close(t.Context()); err != nil {
-		t.Fatalf("Close = %v; want nil", err)
-	}
-	err := <-done
-	if !errors.Is(err, pipeline.ErrClosed) {
-		t.Fatalf("WaitFor(5) when the sink closes with 1 value = %v; want %v", err, pipeline.ErrClosed)
-	}
-	const want = "memory: waiting for 5 values, have 1: pipeline: closed"
-	if err.Error() != want {
-		t.Errorf("WaitFor(5) error = %q; want %q", err, want)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		var s memory.Sink[int]
+		mustSend(t, &s, 1)
+		done := make(chan error, 1)
+		go func() { done <- s.WaitFor(context.Background(), 5) }()
+		synctest.Wait() // WaitFor is waiting
+		if err := s.Close(t.Context()); err != nil {
+			t.Fatalf("Close = %v; want nil", err)
+		}
+		err := <-done
+		if !errors.Is(err, pipeline.ErrClosed) {
+			t.Fatalf("WaitFor(5) when the sink closes with 1 value = %v; want %v", err, pipeline.ErrClosed)
+		}
+		const want = "memory: waiting for 5 values, have 1: pipeline: closed"
+		if err.Error() != want {
+			t.Errorf("WaitFor(5) error = %q; want %q", err, want)
+		}
+	})
 }
 
 func TestWaitForManyWaiters(t *testing.T) {
-	var s memory.Sink[int]
-	const waiters = 5
-	errs := make(chan error, waiters)
-	for n := 1; n <= waiters; n++ {
-		go func() { errs <- s.WaitFor(context.Background(), n) }()
-	}
-	for v := range waiters {
-		mustSend(t, &s, v)
-	}
-	for range waiters {
-		if err := <-errs; err != nil {
-			t.Errorf("WaitFor = %v; want nil", err)
+	synctest.Test(t, func(t *testing.T) {
+		var s memory.Sink[int]
+		const waiters = 5
+		var done [waiters + 1]chan error // done[n] reports WaitFor(n)
+		for n := 1; n <= waiters; n++ {
+			done[n] = make(chan error, 1)
+			go func() { done[n] <- s.WaitFor(context.Background(), n) }()
 		}
-	}
+		synctest.Wait() // every WaitFor is waiting
+		for v := range waiters {
+			mustSend(t, &s, v)
+			synctest.Wait()
+			// v+1 values: WaitFor(1) to WaitFor(v+1) have returned, the
+			// others still wait.
+			for n := 1; n <= waiters; n++ {
+				select {
+				case err := <-done[n]:
+					if n > v+1 {
+						t.Fatalf("WaitFor(%d) returned %v with %d values; want it to wait", n, err, v+1)
+					}
+					if err != nil {
+						t.Errorf("WaitFor(%d) = %v; want nil", n, err)
+					}
+				default:
+					if n == v+1 {
+						t.Fatalf("WaitFor(%d) still waits with %d values", n, v+1)
+					}
+				}
+			}
+		}
+	})
 }
 
 func TestStatsBalanced(t *testing.T) {
