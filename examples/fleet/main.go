@@ -18,8 +18,10 @@
 //
 //	-servers S   producer goroutines, one pipeline each (default 4)
 //	-n N         events each server sends (default 5000)
-//	-outage      stop the NATS server once a third of the events are in, and
-//	             start it again once some have gone to the fallback files
+//	-outage      stop the NATS server once the first half of every server's
+//	             events are in, let the servers send the second half into
+//	             the outage, and start the NATS server again once some have
+//	             gone to the fallback files
 //	-dir DIR     where the fallback files go (default a temporary directory,
 //	             removed at the end)
 //
@@ -156,12 +158,21 @@ func run(ctx context.Context, cfg config, w io.Writer) (summary, error) {
 		defer fleet[i].conn.Close()
 	}
 
+	// In an outage, the servers hold their second halves until the NATS
+	// server is down: otherwise the whole run may be acknowledged before
+	// the outage begins (a queue's drain hands the sink everything queued
+	// at once), and nothing would fall back.
+	var hold chan struct{}
+	if cfg.outage {
+		hold = make(chan struct{})
+	}
 	var wg sync.WaitGroup
 	for _, m := range fleet {
-		wg.Go(func() { m.produce(ctx, cfg.n) })
+		wg.Go(func() { m.produce(ctx, cfg.n, hold) })
 	}
 	if cfg.outage {
-		if srv, err = outage(srv, store, fleet, cfg.servers*cfg.n, w); err != nil {
+		srv, err = outage(srv, store, fleet, cfg.servers*(cfg.n/2), hold, w)
+		if err != nil {
 			return summary{}, err
 		}
 	}
@@ -257,9 +268,18 @@ func newMember(id int, url, dir string) (*member, error) {
 
 func (m *member) callID(i int) string { return fmt.Sprintf("%s-%07d", m.name, i) }
 
-// produce sends n events, as a server recording n tool calls.
-func (m *member) produce(ctx context.Context, n int) {
+// produce sends n events, as a server recording n tool calls. If hold is
+// not nil, it sends the first half, then waits for hold to be closed
+// before it sends the rest.
+func (m *member) produce(ctx context.Context, n int, hold <-chan struct{}) {
 	for i := range n {
+		if hold != nil && i == n/2 {
+			select {
+			case <-hold:
+			case <-ctx.Done():
+				return
+			}
+		}
 		e := event.New(event.Now(), m.callID(i), "ref:echo.say", uint64(i%250), event.Success(), "warm").
 			WithCallerID(m.name).
 			WithGrantedCapabilities([]string{"read"})
@@ -270,16 +290,20 @@ func (m *member) produce(ctx context.Context, n int) {
 	}
 }
 
-// outage stops srv once a third of the events are acknowledged, and starts
-// a new server on the same port and store once some events went to a
-// fallback file. It returns the new server.
-func outage(srv *server.Server, store string, fleet []*member, total int, w io.Writer) (*server.Server, error) {
+// outage waits until the first events of every server are in (each
+// acknowledged, or in a fallback file), stops srv, and closes hold to let
+// the servers send the rest into the outage. It starts a new server on the
+// same port and store once some events went to a fallback file, and
+// returns it. It closes hold even when it fails.
+func outage(srv *server.Server, store string, fleet []*member, first int, hold chan<- struct{}, w io.Writer) (*server.Server, error) {
 	port := srv.Addr().(*net.TCPAddr).Port
-	if err := waitFor(func() bool { return sum(fleet, "nats", delivered) >= total/3 }); err != nil {
-		return srv, fmt.Errorf("waiting for a third of the events: %w", err)
+	if err := waitFor(func() bool { return sum(fleet, "queue", settled) >= first }); err != nil {
+		close(hold)
+		return srv, fmt.Errorf("waiting for the first half of the events: %w", err)
 	}
 	stopNATS(srv)
 	fmt.Fprintf(w, "outage: NATS server stopped after %d events were acknowledged\n", sum(fleet, "nats", delivered))
+	close(hold)
 	if err := waitFor(func() bool { return sum(fleet, "queue", fellBack) > 0 }); err != nil {
 		return srv, fmt.Errorf("waiting for the fallback: %w", err)
 	}
@@ -293,6 +317,7 @@ func outage(srv *server.Server, store string, fleet []*member, total int, w io.W
 
 func delivered(s pipeline.Stats) uint64 { return s.Delivered }
 func fellBack(s pipeline.Stats) uint64  { return s.FellBack }
+func settled(s pipeline.Stats) uint64   { return s.Received - s.InFlight }
 
 // sum adds up one counter of the stage named name over the fleet.
 func sum(fleet []*member, name string, counter func(pipeline.Stats) uint64) int {
