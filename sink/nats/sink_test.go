@@ -373,9 +373,16 @@ func testServerRestart(t *testing.T, withFallback bool) {
 		t.Fatal(err)
 	}
 
+	// The producer holds the second half of the burst until the server is
+	// down, so that some deliveries must fail however fast the first half
+	// goes through.
+	hold := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for i := range n {
+			if i == n/2 {
+				<-hold
+			}
 			if err := q.Send(context.Background(), callEvent(i)); err != nil {
 				t.Errorf("Send(event %d) = %v; want nil", i, err)
 				return
@@ -385,6 +392,7 @@ func testServerRestart(t *testing.T, withFallback bool) {
 	waitUntil(t, "a third of the events is acknowledged", func() bool { return sink.Stats().Delivered >= n/3 })
 	srv.Shutdown()
 	srv.WaitForShutdown()
+	close(hold)
 	waitUntil(t, "deliveries fail while the server is down", func() bool {
 		st := q.Stats()
 		return st.Failed+st.FellBack > 0
