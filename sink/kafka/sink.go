@@ -38,8 +38,9 @@ type Options[T any] struct {
 	Topic string
 
 	// Key returns the key of the record for *v. Records with the same key
-	// go to the same partition, and a consumer deduplicates by it. [CallID]
-	// is the key of an event.CallEvent. Default: no key.
+	// go to the same partition, and a consumer deduplicates by it; ""
+	// sends no key (a null key, not an empty one). [CallID] is the key of
+	// an event.CallEvent. Default: no key.
 	Key func(v *T) string
 
 	// MaxAttempts bounds how long the sink tries a value whose outcome
@@ -280,7 +281,9 @@ func (s *Sink[T]) encode(vs []T) *batch {
 	for i := range b.values {
 		b.values[i] = buf[start:ends[i]:ends[i]]
 		if s.key != nil {
-			b.keys[i] = []byte(s.key(&vs[i]))
+			if k := s.key(&vs[i]); k != "" {
+				b.keys[i] = []byte(k)
+			}
 		}
 		start = ends[i]
 	}

@@ -349,3 +349,31 @@ func TestEncodeError(t *testing.T) {
 		t.Errorf("topic holds %d records; want 1", got)
 	}
 }
+
+// TestEmptyKeySendsNoKey: a Key of "" produces a record with a null key,
+// as no Key does, not an empty one that every such record would share.
+func TestEmptyKeySendsNoKey(t *testing.T) {
+	c := newCluster(t)
+	topic := newTopic(t, c)
+	sink, err := kafka.New(newClient(t, c), &kafka.Options[string]{
+		Topic: topic,
+		Key:   func(s *string) string { return *s },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close(t.Context())
+	if n, err := sink.SendBatch(t.Context(), []string{"", "k"}); n != 2 || err != nil {
+		t.Fatalf("SendBatch(\"\", k) = %d, %v; want 2, nil", n, err)
+	}
+	recs := consume(t, c, topic)
+	if len(recs) != 2 {
+		t.Fatalf("topic holds %d records; want 2", len(recs))
+	}
+	if recs[0].Key != nil {
+		t.Errorf("record of key \"\" has key %q; want null", recs[0].Key)
+	}
+	if got := string(recs[1].Key); got != "k" {
+		t.Errorf("record of key k has key %q; want %q", got, "k")
+	}
+}
