@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/spillway-go/spillway/event"
+	"github.com/spillway-go/spillway/pipeline"
 	"github.com/spillway-go/spillway/sink/jsonl"
 )
 
@@ -20,10 +21,12 @@ var benchEvent = mkEvent(event.ExecutionFailed("FS_NOT_FOUND", false)).
 	})
 
 // BenchmarkWriterSendBatch measures the line writer alone: encoding and one
-// Write per batch of 512 (the queue's default batch), into io.Discard and
-// into a file. It reports events/s; MB/s counts the bytes written.
+// Write per batch of pipeline.DefaultCapacity values (the most a queue with
+// the default options hands over at once: MaxBatch defaults to the
+// capacity), into io.Discard and into a file. It reports events/s; MB/s
+// counts the bytes written.
 func BenchmarkWriterSendBatch(b *testing.B) {
-	batch := make([]event.CallEvent, 512)
+	batch := make([]event.CallEvent, pipeline.DefaultCapacity)
 	for i := range batch {
 		batch[i] = benchEvent
 	}
