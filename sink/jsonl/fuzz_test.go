@@ -125,15 +125,19 @@ func FuzzWriterReaderRoundTrip(f *testing.F) {
 }
 
 func FuzzReader(f *testing.F) {
+	// Room for a typical event's line (260 bytes), so that values decode,
+	// but not for much more, so that the fuzzer reaches the limit too.
+	const maxLine = 300
 	f.Add([]byte(line("a") + line("b")))
 	f.Add([]byte(line("a") + "{\"ts\":\n\n  \r\nnull\n[]\n" + line("b")[:20]))
 	f.Add([]byte("\xff\n{}\n{\"outcome\":{\"kind\":\"nope\"}}"))
+	f.Add([]byte(strings.Replace(line("long"), `"tool_id"`, `"pad":"`+strings.Repeat("x", maxLine)+`","tool_id"`, 1) + line("a")))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		lines := bytes.Count(data, []byte("\n")) + 1
 
 		var values, errs int
 		lastLine := 0
-		for _, err := range jsonl.Read[event.CallEvent](bytes.NewReader(data), &jsonl.ReadOptions{MaxLineSize: 64}) {
+		for _, err := range jsonl.Read[event.CallEvent](bytes.NewReader(data), &jsonl.ReadOptions{MaxLineSize: maxLine}) {
 			if err == nil {
 				values++
 				continue
@@ -155,7 +159,7 @@ func FuzzReader(f *testing.F) {
 			}
 		}
 
-		r := jsonl.NewReader[event.CallEvent](bytes.NewReader(data), &jsonl.ReadOptions{MaxLineSize: 64, Lenient: true})
+		r := jsonl.NewReader[event.CallEvent](bytes.NewReader(data), &jsonl.ReadOptions{MaxLineSize: maxLine, Lenient: true})
 		lenientValues := 0
 		for _, err := range r.All() {
 			if err != nil {
