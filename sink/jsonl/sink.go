@@ -50,18 +50,10 @@ var (
 
 // New returns a Sink that writes lines to w, which it does not own: Close
 // does not close w. Unlike [Open], New does not look for a torn last line
-// in what w already holds. A nil opts means the defaults; an invalid option is an
-// error that names it.
+// in what w already holds. A nil opts means the defaults; an invalid
+// option is an error that names it.
 func New[T any](w io.Writer, opts *Options[T]) (*Sink[T], error) {
-	var o Options[T]
-	if opts != nil {
-		o = *opts
-	}
-	wr, err := NewWriter[T](w, &WriterOptions{Sync: o.Sync})
-	if err != nil {
-		return nil, err
-	}
-	return newSink(wr, &o)
+	return newOn(w, opts, "New")
 }
 
 // Open returns a Sink that appends lines to the file at path, as
@@ -98,11 +90,27 @@ func Open[T any](path string, opts *Options[T]) (*Sink[T], error) {
 
 // Stdout returns a Sink that writes lines to os.Stdout, which it never
 // closes.
-func Stdout[T any](opts *Options[T]) (*Sink[T], error) { return New[T](os.Stdout, opts) }
+func Stdout[T any](opts *Options[T]) (*Sink[T], error) { return newOn(os.Stdout, opts, "Stdout") }
 
 // Stderr returns a Sink that writes lines to os.Stderr, which it never
 // closes.
-func Stderr[T any](opts *Options[T]) (*Sink[T], error) { return New[T](os.Stderr, opts) }
+func Stderr[T any](opts *Options[T]) (*Sink[T], error) { return newOn(os.Stderr, opts, "Stderr") }
+
+// newOn is New, naming fn in its errors.
+func newOn[T any](w io.Writer, opts *Options[T], fn string) (*Sink[T], error) {
+	var o Options[T]
+	if opts != nil {
+		o = *opts
+	}
+	if err := o.validate(fn); err != nil {
+		return nil, err
+	}
+	wr, err := newWriter[T](w, nil, &WriterOptions{Sync: o.Sync}, fn)
+	if err != nil {
+		return nil, err
+	}
+	return newSink(wr, &o)
+}
 
 func newSink[T any](w *Writer[T], o *Options[T]) (*Sink[T], error) {
 	qo := o.Queue
@@ -116,8 +124,9 @@ func newSink[T any](w *Writer[T], o *Options[T]) (*Sink[T], error) {
 	return &Sink[T]{q: q}, nil
 }
 
-// validate checks the options that would otherwise fail only after the
-// file is open, so that Open changes nothing on a bad configuration.
+// validate checks the queue options, naming fn in its error. Open calls it
+// before it opens the file, so that it changes nothing on a bad
+// configuration.
 func (o *Options[T]) validate(fn string) error {
 	if err := o.Queue.Validate(); err != nil {
 		return fmt.Errorf("jsonl: %s: %w", fn, err)

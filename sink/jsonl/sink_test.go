@@ -325,3 +325,41 @@ func TestSinkStatsTree(t *testing.T) {
 		t.Errorf("Walk paths mismatch (-want +got):\n%s", diff)
 	}
 }
+
+// TestNewOptionErrors checks that New, Stdout and Stderr each name
+// themselves and the option at fault.
+func TestNewOptionErrors(t *testing.T) {
+	type opts = jsonl.Options[event.CallEvent]
+	constructors := []struct {
+		name string
+		new  func(*opts) (*jsonl.Sink[event.CallEvent], error)
+	}{
+		{"New", func(o *opts) (*jsonl.Sink[event.CallEvent], error) { return jsonl.New(&lockedBuffer{}, o) }},
+		{"Stdout", jsonl.Stdout[event.CallEvent]},
+		{"Stderr", jsonl.Stderr[event.CallEvent]},
+	}
+	tests := []struct {
+		name string
+		give *opts
+		want string
+	}{
+		{"negative capacity", &opts{Queue: pipeline.QueueOptions[event.CallEvent]{Capacity: -1}}, "Capacity"},
+		{"bad sync interval", &opts{Sync: jsonl.SyncInterval(-1)}, "Sync"},
+	}
+	for _, c := range constructors {
+		for _, tt := range tests {
+			t.Run(c.name+"/"+tt.name, func(t *testing.T) {
+				s, err := c.new(tt.give)
+				if err == nil {
+					closeOK(t, s)
+				}
+				if err == nil || !strings.HasPrefix(err.Error(), "jsonl: "+c.name+": ") || !strings.Contains(err.Error(), tt.want) {
+					t.Errorf("%s = %v; want an error %q naming %s", c.name, err, "jsonl: "+c.name+": ...", tt.want)
+				}
+			})
+		}
+	}
+	if _, err := jsonl.New[event.CallEvent](nil, nil); err == nil || !strings.HasPrefix(err.Error(), "jsonl: New: ") {
+		t.Errorf("New(nil io.Writer) = %v; want an error %q", err, "jsonl: New: ...")
+	}
+}
