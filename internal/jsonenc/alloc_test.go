@@ -14,4 +14,7 @@ func TestAppendAppenderDoesNotAllocate(t *testing.T) {
 	if a := testing.AllocsPerRun(1000, func() { buf, _ = jsonenc.Append(buf[:0], v) }); a != 0 {
 		t.Errorf("Append of an Appender: %v allocs; want 0", a)
 	}
+	if a := testing.AllocsPerRun(1000, func() { buf, _ = jsonenc.Append(buf[:0], &v) }); a != 0 {
+		t.Errorf("Append of a pointer Appender: %v allocs; want 0", a)
+	}
 }

@@ -23,6 +23,20 @@ func TestAppend(t *testing.T) {
 			t.Errorf("Append(fast) = %q, %v; want %q, nil", got, err, `x{"fast":true}`)
 		}
 	})
+	t.Run("pointer appender", func(t *testing.T) {
+		v := &fast{}
+		got, err := jsonenc.Append(nil, &v)
+		if err != nil || string(got) != `{"fast":true}` {
+			t.Errorf("Append(*fast) = %q, %v; want %q, nil", got, err, `{"fast":true}`)
+		}
+	})
+	t.Run("nil pointer appender", func(t *testing.T) {
+		var v *fast
+		got, err := jsonenc.Append([]byte("x"), &v)
+		if err == nil || string(got) != "x" {
+			t.Errorf("Append(nil *fast) = %q, %v; want %q and an error", got, err, "x")
+		}
+	})
 	t.Run("encoding/json without HTML escaping or newline", func(t *testing.T) {
 		got, err := jsonenc.Append(nil, &plain{Text: "<a&b>\u2028"})
 		// encoding/json escapes U+2028 whatever SetEscapeHTML says.
