@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Runs go vet and go test -race in every nested Go module of the repository
-# (sink/nats, sink/kafka, examples/fleet, and any other directory with a
-# go.mod), each of which keeps its heavy dependencies out of the root
-# module. The root module itself is left to .ci/run. Every module is run
-# even when one fails; the script exits non-zero if any did.
+# Runs go mod tidy -diff, go vet and go test -race in every nested Go module
+# of the repository (sink/nats, sink/kafka, examples/fleet, bench/peers, and
+# any other directory with a go.mod), each of which keeps its heavy
+# dependencies out of the root module. The tidy check runs with GOWORK=off,
+# as an adopter builds the module. The root module itself is left to
+# .ci/run. Every module is run even when one fails; the script exits
+# non-zero if any did.
 #
 #	bash scripts/test-modules.sh            # every nested module
 #	bash scripts/test-modules.sh sink/nats  # only those named
@@ -29,7 +31,11 @@ for m in "${modules[@]}"; do
 		failed+=("$m")
 		continue
 	fi
-	printf '\n-- %s: go vet ./...\n' "$m"
+	printf '\n-- %s: go mod tidy -diff\n' "$m"
+	if ! (cd "$m" && GOWORK=off go mod tidy -diff); then
+		failed+=("$m (not tidy: run GOWORK=off go mod tidy there)")
+	fi
+	printf -- '-- %s: go vet ./...\n' "$m"
 	if ! (cd "$m" && go vet ./...); then
 		failed+=("$m (vet)")
 		continue
