@@ -1,54 +1,13 @@
 package bench_test
 
 import (
-	"strings"
-
+	"github.com/spillway-go/spillway/bench/internal/events"
 	"github.com/spillway-go/spillway/event"
 )
 
-// The fixtures every benchmark of this package uses, defined once. They
-// are the same events as bench/peers' fixtures.
-
-const fixedTS = "2026-05-29T00:00:00+00:00"
-
-// typicalEvent returns the event most tool calls produce: a success with a
-// caller and two capabilities, DESIGN.md's example line (about 300 bytes).
-func typicalEvent() event.CallEvent {
-	return event.New(fixedTS, "01J000000000000000000000TEST", "ref:echo.say", 17, event.Success(), "warm").
-		WithCallerID("test-client").
-		WithGrantedCapabilities([]string{"read", "write"})
-}
-
-var fatCaps = []string{
-	"records:read", "records:write", "records:delete", "fs:read", "fs:write",
-	"net:http", "net:dns", "exec:sandbox", "kv:get", "kv:put", "audit:read", "admin:none",
-}
-
-const fatDID = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
-
-var fatMessage = strings.Repeat(`argument "path" must be a relative path inside the workspace, got "/etc/passwd"; `, 4) +
-	"see\tdocs\n"
-
-// fatEvent returns an event with every optional field: provenance for
-// each of twelve capabilities, half of them from a UCAN chain, and a long
-// failure message that needs escaping (about 2 KB).
-func fatEvent() event.CallEvent {
-	prov := make([]event.CapProvenance, len(fatCaps))
-	for i, c := range fatCaps {
-		src := event.StringAllowList()
-		if i%2 == 1 {
-			src = event.UCANChain(fatDID, uint8(i%4))
-		}
-		prov[i] = event.CapProvenance{Cap: c, Source: src}
-	}
-	return event.New(fixedTS, "01J9ZXQ4V6T3N8K2M5R7W1Y0AB", "ref:fs.read_file", 1234, event.InvalidArgs(fatMessage), "cold").
-		WithCallerID("agent-federation-orchestrator/7").
-		WithGrantedCapabilities(fatCaps).
-		WithDryRun(true).
-		WithSecretsResolved(true).
-		WithCursorPage(3).
-		WithCapabilityProvenance(prov)
-}
+// The fixtures every benchmark of this package uses: the events of
+// bench/internal/events, which bench/peers sends too, and the same events
+// as the seed's struct.
 
 // seedEvent is the seed's CallEvent ported as is: a struct with exported
 // fields and json tags, encoded by reflection, as serde derives it in the
@@ -87,32 +46,32 @@ type seedSource struct {
 	ChainDepth uint8  `json:"chain_depth,omitempty"`
 }
 
-// seedTypical returns typicalEvent as a seedEvent.
+// seedTypical returns events.Typical as a seedEvent.
 func seedTypical() seedEvent {
 	caller := "test-client"
 	return seedEvent{
-		TS: fixedTS, CallID: "01J000000000000000000000TEST", ToolID: "ref:echo.say",
+		TS: events.TS, CallID: "01J000000000000000000000TEST", ToolID: "ref:echo.say",
 		CallerID: &caller, GrantedCapabilities: []string{"read", "write"}, DurationMS: 17,
 		Outcome: seedOutcome{Kind: "success"}, Tier: "warm", SchemaVersion: 3,
 	}
 }
 
-// seedFat returns fatEvent as a seedEvent.
+// seedFat returns events.Fat as a seedEvent.
 func seedFat() seedEvent {
 	caller := "agent-federation-orchestrator/7"
 	page := uint32(3)
-	prov := make([]seedProvenance, len(fatCaps))
-	for i, c := range fatCaps {
+	prov := make([]seedProvenance, len(events.FatCaps))
+	for i, c := range events.FatCaps {
 		src := seedSource{Kind: "string_allow_list"}
 		if i%2 == 1 {
-			src = seedSource{Kind: "ucan_chain", IssuerDID: fatDID, ChainDepth: uint8(i % 4)}
+			src = seedSource{Kind: "ucan_chain", IssuerDID: events.FatDID, ChainDepth: uint8(i % 4)}
 		}
 		prov[i] = seedProvenance{Cap: c, Source: src}
 	}
 	return seedEvent{
-		TS: fixedTS, CallID: "01J9ZXQ4V6T3N8K2M5R7W1Y0AB", ToolID: "ref:fs.read_file",
-		CallerID: &caller, GrantedCapabilities: fatCaps, DurationMS: 1234,
-		Outcome: seedOutcome{Kind: "invalid_args", Message: fatMessage}, Tier: "cold",
+		TS: events.TS, CallID: "01J9ZXQ4V6T3N8K2M5R7W1Y0AB", ToolID: "ref:fs.read_file",
+		CallerID: &caller, GrantedCapabilities: events.FatCaps, DurationMS: 1234,
+		Outcome: seedOutcome{Kind: "invalid_args", Message: events.FatMessage}, Tier: "cold",
 		DryRun: true, SchemaVersion: 3, SecretsResolved: true, CursorPage: &page,
 		CapabilityProvenance: prov,
 	}
@@ -127,7 +86,7 @@ type fixture struct {
 
 func fixtures() []fixture {
 	return []fixture{
-		{"typical", typicalEvent(), seedTypical()},
-		{"fat", fatEvent(), seedFat()},
+		{"typical", events.Typical(), seedTypical()},
+		{"fat", events.Fat(), seedFat()},
 	}
 }

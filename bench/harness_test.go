@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/spillway-go/spillway/bench/internal/events"
 )
 
 // Tests of the measuring harness itself: a benchmark is only as good as
@@ -94,6 +96,6 @@ func TestGateWriterStallsUntilOpen(t *testing.T) {
 // typicalLine returns the wire form of the typical event with duration_ms
 // seq.
 func typicalLine(seq uint64) string {
-	e := typicalEvent().WithDurationMS(seq)
+	e := events.Typical().WithDurationMS(seq)
 	return e.String()
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spillway-go/spillway/bench/internal/events"
 	"github.com/spillway-go/spillway/event"
 	"github.com/spillway-go/spillway/pipeline"
 	"github.com/spillway-go/spillway/sink/jsonl"
@@ -59,7 +60,7 @@ func BenchmarkSend(b *testing.B) {
 								measureSends(b, sub, producers, shape == "paced")
 								return
 							}
-							base := typicalEvent()
+							base := events.Typical()
 							sub := spillwaySubject(b, shape, c.strat, base.WithDurationMS)
 							measureSends(b, sub, producers, shape == "paced")
 						})
