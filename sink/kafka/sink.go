@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -228,6 +229,8 @@ type batch struct {
 	state        []state
 	results      chan result // buffered for every value, so a promise never blocks
 	outstanding  int         // values before limit in state outstanding
+	refused      []int       // values the client refused for want of room, since the last send
+	progressed   bool        // a value was acknowledged since the last send
 	first        int         // every value before first is acknowledged
 	limit        int         // the first value that failed for good, or len(vs)
 	limitErr     error       // why limit failed; nil if limit == len(vs)
@@ -245,7 +248,7 @@ func (s *Sink[T]) produce(ctx context.Context, vs []T) (int, error) {
 	defer cancel()
 	for attempt := 1; ; attempt++ {
 		s.send(rctx, b)
-		b.await(ctx, s.timeout)
+		s.await(ctx, rctx, b)
 		if b.first == b.limit {
 			return b.limit, b.limitErr
 		}
@@ -294,27 +297,49 @@ func (s *Sink[T]) encode(vs []T) *batch {
 
 // send hands the client every value of b it does not hold yet. It never
 // blocks: with the client's buffer full, the record fails with
-// kgo.ErrMaxBuffered and is produced again in a later attempt.
+// kgo.ErrMaxBuffered, and await hands it over again once there is room.
 func (s *Sink[T]) send(ctx context.Context, b *batch) {
+	b.refused, b.progressed = b.refused[:0], false
 	for i := b.first; i < b.limit; i++ {
-		if b.state[i] != toProduce {
-			continue
+		if b.state[i] == toProduce {
+			s.produce1(ctx, b, i)
 		}
-		b.state[i] = outstanding
-		b.outstanding++
-		r := &kgo.Record{Topic: s.topic, Key: b.keys[i], Value: b.values[i]}
-		s.client.TryProduce(ctx, r, func(_ *kgo.Record, err error) {
-			b.results <- result{i, err}
-		})
 	}
 }
 
-// await settles the results that come back within d, and returns early
-// once no value before the limit is outstanding.
-func (b *batch) await(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
+// produce1 hands value i to the client.
+func (s *Sink[T]) produce1(ctx context.Context, b *batch, i int) {
+	b.state[i] = outstanding
+	b.outstanding++
+	r := &kgo.Record{Topic: s.topic, Key: b.keys[i], Value: b.values[i]}
+	s.client.TryProduce(ctx, r, func(_ *kgo.Record, err error) {
+		b.results <- result{i, err}
+	})
+}
+
+// await settles the results that come back within PerCallTimeout, and
+// returns early once no value before the limit is outstanding. When the
+// client has settled every value it took, and acknowledged some, it has
+// room again: await hands it, within the attempt, the values it refused
+// for want of room, so that a batch larger than the client's buffer does
+// not use up an attempt for each bufferful.
+func (s *Sink[T]) await(ctx, rctx context.Context, b *batch) {
+	t := time.NewTimer(s.timeout)
 	defer t.Stop()
-	for b.outstanding > 0 {
+	for {
+		if b.outstanding == 0 {
+			if len(b.refused) == 0 || !b.progressed {
+				return
+			}
+			slices.Sort(b.refused) // in order, as send hands them over
+			for _, i := range b.refused {
+				if i < b.limit && b.state[i] == toProduce {
+					s.produce1(rctx, b, i)
+				}
+			}
+			b.refused, b.progressed = b.refused[:0], false
+			continue
+		}
 		select {
 		case r := <-b.results:
 			b.settle(r)
@@ -353,6 +378,7 @@ func (b *batch) settle(r result) {
 	b.outstanding--
 	if r.err == nil {
 		b.state[r.i] = acked
+		b.progressed = true
 		for b.first < b.limit && b.state[b.first] == acked {
 			b.first++
 		}
@@ -364,6 +390,9 @@ func (b *batch) settle(r result) {
 	} else {
 		b.state[r.i] = toProduce
 		b.last = r.err
+		if errors.Is(r.err, kgo.ErrMaxBuffered) {
+			b.refused = append(b.refused, r.i)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package kafka_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -375,5 +376,45 @@ func TestEmptyKeySendsNoKey(t *testing.T) {
 	}
 	if got := string(recs[1].Key); got != "k" {
 		t.Errorf("record of key k has key %q; want %q", got, "k")
+	}
+}
+
+// TestBatchLargerThanClientBuffer sends a batch ten times the client's
+// buffer: the sink hands the client the values it refused for want of room
+// as soon as it has room, within one attempt, and delivers every value,
+// once and in order.
+func TestBatchLargerThanClientBuffer(t *testing.T) {
+	c := newCluster(t)
+	topic := newTopic(t, c)
+	var produced countProduced
+	sink, err := kafka.New(newClient(t, c, kgo.MaxBufferedRecords(10), kgo.WithHooks(&produced)), &kafka.Options[int]{
+		Topic:       topic,
+		MaxAttempts: 1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close(t.Context())
+
+	give := make([]int, 100)
+	for i := range give {
+		give[i] = i
+	}
+	if n, err := sink.SendBatch(t.Context(), give); n != len(give) || err != nil {
+		t.Fatalf("SendBatch(%d values, client buffer 10) = %d, %v; want %d, nil", len(give), n, err, len(give))
+	}
+	if got := int(produced.Load()); got < len(give) {
+		t.Errorf("client saw %d records; want at least %d", got, len(give))
+	}
+	var got []int
+	for _, r := range consume(t, c, topic) {
+		v, err := strconv.Atoi(string(r.Value))
+		if err != nil {
+			t.Fatalf("record %q: %v", r.Value, err)
+		}
+		got = append(got, v)
+	}
+	if diff := cmp.Diff(give, got); diff != "" {
+		t.Errorf("topic mismatch (-want +got):\n%s", diff)
 	}
 }
