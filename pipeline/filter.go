@@ -31,7 +31,7 @@ func NewFilter[T any](name string, next Sink[T], keep func(T) bool) (*Filter[T],
 	if name == "" {
 		name = "filter"
 	}
-	return &Filter[T]{name: name, next: next, keep: keep}, nil
+	return &Filter[T]{name: name, next: next, keep: keep, life: newPassLifecycle()}, nil
 }
 
 // Send passes v on if the predicate keeps it. After Close it returns
@@ -54,9 +54,11 @@ func (f *Filter[T]) Send(ctx context.Context, v T) error {
 	return nil
 }
 
-// Close stops accepting values and closes the downstream sink.
+// Close stops accepting values and closes the downstream sink. If ctx ends
+// first, it returns an error that wraps ctx.Err(), and a later Close
+// finishes closing the downstream.
 func (f *Filter[T]) Close(ctx context.Context) error {
-	return f.life.close(closeSink(ctx, f.next))
+	return f.life.close(ctx, func(ctx context.Context) error { return SafeClose(ctx, f.next) })
 }
 
 // Stats returns the filter's counters.

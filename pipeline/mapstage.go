@@ -32,7 +32,7 @@ func NewMap[T, U any](name string, next Sink[U], fn func(T) U) (*Map[T, U], erro
 	if name == "" {
 		name = "map"
 	}
-	return &Map[T, U]{name: name, next: next, fn: fn}, nil
+	return &Map[T, U]{name: name, next: next, fn: fn, life: newPassLifecycle()}, nil
 }
 
 // Send passes fn(v) on. After Close it returns [ErrClosed] and counts v as
@@ -51,9 +51,11 @@ func (m *Map[T, U]) Send(ctx context.Context, v T) error {
 	return nil
 }
 
-// Close stops accepting values and closes the downstream sink.
+// Close stops accepting values and closes the downstream sink. If ctx ends
+// first, it returns an error that wraps ctx.Err(), and a later Close
+// finishes closing the downstream.
 func (m *Map[T, U]) Close(ctx context.Context) error {
-	return m.life.close(closeSink(ctx, m.next))
+	return m.life.close(ctx, func(ctx context.Context) error { return SafeClose(ctx, m.next) })
 }
 
 // Stats returns the stage's counters.
