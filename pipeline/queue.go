@@ -34,13 +34,13 @@ const idlePolls = 100
 // into a [*PanicError]) goes to QueueOptions.OnError and then to the
 // fallback sink when one is configured, under every strategy.
 //
-// Send on a queue with room, and a Drop Send on a full one, take one
-// short-lived mutex that the drain never holds while it delivers, allocate
-// nothing and make no system call. Producers do not wake the drain until
-// the queue is a quarter full; while traffic flows the drain polls every
-// QueueOptions.MaxDelay instead. So a value waits up to about MaxDelay
-// before delivery starts, and a producer almost never pays for waking
-// another goroutine.
+// Send on a queue with room takes one short-lived mutex that the drain
+// never holds while it delivers; a Drop Send on a full queue refuses
+// without taking it. Neither allocates or makes a system call. Producers
+// do not wake the drain until the queue is a quarter full; while traffic
+// flows the drain polls every QueueOptions.MaxDelay instead. So a value
+// waits up to about MaxDelay before delivery starts, and a producer almost
+// never pays for waking another goroutine.
 //
 // A Queue is safe for concurrent use. It owns its downstream and fallback
 // sinks and closes them.
@@ -148,8 +148,9 @@ func NewQueue[T any](next Sink[T], opts *QueueOptions[T]) (*Queue[T], error) {
 // Send enqueues v, or does what the queue's strategy says when it is full.
 // It returns nil when the queue took v (or, under strategy.Fallback, the
 // fallback did); [ErrQueueFull], ctx.Err() or the fallback's error
-// otherwise; [ErrClosed] after Close. ctx bounds only the wait for room:
-// delivery happens later, under the queue's own context.
+// otherwise; [ErrClosed] after Close. ctx bounds the wait for room and,
+// under strategy.Fallback, the fallback's Send: delivery downstream happens
+// later, under the queue's own context.
 func (q *Queue[T]) Send(ctx context.Context, v T) error {
 	if q.dropFast && q.isFull.Load() {
 		q.fastDropped.Add(1)
@@ -335,9 +336,10 @@ func (q *Queue[T]) drain(ctx context.Context) {
 	}
 }
 
-// park sleeps until a producer or Close wakes the drain. Producers check
-// asleep after they enqueue, under the same mutex the check below takes, so
-// a value enqueued while the drain parks always wakes it.
+// park sleeps until a producer or Close wakes the drain. Producers enqueue
+// under the mutex that the check below takes, and load asleep after they
+// unlock it, so a value enqueued while the drain parks always wakes it:
+// either the check sees the value or the producer sees asleep.
 func (q *Queue[T]) park() {
 	q.asleep.Store(true)
 	defer q.asleep.Store(false)
