@@ -133,7 +133,8 @@ func (s *Strategy) UnmarshalText(text []byte) error {
 	return nil
 }
 
-// errSyntax is wrapped by every error Parse returns.
+// errSyntax is wrapped by the errors of Parse for text that is not in one
+// of the forms it reads (not for a BlockFor duration that is not positive).
 var errSyntax = errors.New("want drop, block, block:DURATION or fallback")
 
 // Parse reads a strategy from text: "drop", "block", "block:DURATION" (a
