@@ -5,8 +5,8 @@
 //
 // [Sink] and [BatchSink] misbehave as sinks; [Writer] misbehaves as the
 // io.Writer under a line writer, down to the errors an *os.File returns on
-// a full disk. [FailFirst], [FailEvery], [PanicAt] and [Toggle] build the
-// common Fail and Panic functions.
+// a full disk. [FailFirst], [FailEvery], [FailWhileOn] (with a [Toggle])
+// and [PanicAt] build the common Fail and Panic functions.
 //
 // Every type is safe for concurrent use. None of them sleeps unless told
 // to: a "slow" or "blocked" fault waits on a channel the test controls (a

@@ -37,9 +37,9 @@ func PanicAt[T any](i int, p any) func(v T, j int) any {
 	}
 }
 
-// Toggle is a switch that a test flips while a fault is in use: Fail
-// returns a Fail function that fails with err while the switch is on. The
-// zero value is off. A Toggle is safe for concurrent use.
+// Toggle is a switch that a test flips while a fault is in use:
+// [FailWhileOn] returns a Fail function that fails while the switch is on.
+// The zero value is off. A Toggle is safe for concurrent use.
 type Toggle struct{ on atomic.Bool }
 
 // Set turns the switch on or off.
