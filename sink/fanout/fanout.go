@@ -282,8 +282,7 @@ func (s *Sink[T]) SendBatch(ctx context.Context, vs []T) (int, error) {
 	fails := failBuf[:0]
 	for i := range s.children {
 		c := &s.children[i]
-		n, err := pipeline.SafeSendBatch(ctx, c.sink, vs)
-		n = min(max(n, 0), len(vs))
+		n, err := pipeline.SafeSendBatch(ctx, c.sink, vs) // 0 <= n <= len(vs); err != nil if n < len(vs)
 		if err != nil {
 			if s.onError != nil {
 				for _, v := range vs[n:] {
