@@ -214,8 +214,7 @@ func (s *Sink[T]) SendBatch(ctx context.Context, vs []T) (int, error) {
 	fails := buf[:0]
 	off := 0 // vs[:off] were taken
 	for i := range s.tiers {
-		n, err := pipeline.SafeSendBatch(ctx, s.tiers[i].sink, vs[off:])
-		n = min(max(n, 0), len(vs)-off)
+		n, err := pipeline.SafeSendBatch(ctx, s.tiers[i].sink, vs[off:]) // err != nil if it took less than all
 		if i == 0 {
 			s.counters.AddDelivered(uint64(n))
 		} else {
@@ -224,10 +223,6 @@ func (s *Sink[T]) SendBatch(ctx context.Context, vs []T) (int, error) {
 		off += n
 		if off == len(vs) {
 			return off, nil
-		}
-		if err == nil {
-			// SafeSendBatch reports a short batch as an error; be safe.
-			err = errors.New("fallback: tier took part of a batch without an error")
 		}
 		if s.onError != nil {
 			for _, v := range vs[off:] {
