@@ -18,7 +18,9 @@ func SafeSend[T any](ctx context.Context, s Sink[T], v T) (err error) {
 // Send at a time otherwise, stopping at the first error. It returns how many
 // leading values s took, as BatchSender does, and turns a panic into a
 // [*PanicError]; after a panic inside SendBatch no value counts as taken.
-// A count outside [0, len(vs)] from a BatchSender is clamped into it.
+// A count outside [0, len(vs)] from a BatchSender is clamped into it, and
+// when n < len(vs), err is never nil, even from a BatchSender that breaks
+// its contract by returning nil with a short count.
 func SafeSendBatch[T any](ctx context.Context, s Sink[T], vs []T) (n int, err error) {
 	if b, ok := s.(BatchSender[T]); ok {
 		defer func() {
