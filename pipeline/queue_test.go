@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -645,7 +646,7 @@ func TestQueueCloseRacesSenders(t *testing.T) {
 				})
 			}
 			for q.Stats().Received < producers*each/4 {
-				runtimeGosched()
+				runtime.Gosched()
 			}
 			mustClose(t, q)
 			wg.Wait()

@@ -1,5 +1,0 @@
-package pipeline_test
-
-import "runtime"
-
-func runtimeGosched() { runtime.Gosched() }
