@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/nats-io/nats.go"
@@ -98,16 +99,29 @@ func classifyAPI(e *jetstream.APIError) error {
 	return nil
 }
 
-// deniedByServer reports whether the server told nc that it may not publish
-// to subject. The server says so asynchronously and the message is then
-// dropped without an acknowledgement, so the sink asks after a timeout.
-func deniedByServer(nc *nats.Conn, subject string) error {
+// deniedByServer reports whether the server told nc, since its last error
+// was before, that it may not publish to subject. The server says so
+// asynchronously and the message is then dropped without an
+// acknowledgement, so the sink asks after a timeout. The connection keeps
+// its last error until it reconnects: one that was already there when the
+// attempt began is old news, and a timeout after it is only a timeout
+// (nats.go makes a new error value for each violation the server reports).
+func deniedByServer(nc *nats.Conn, subject string, before error) error {
 	err := nc.LastError()
-	if err != nil && errors.Is(err, nats.ErrPermissionViolation) &&
+	if err != nil && !sameValue(err, before) && errors.Is(err, nats.ErrPermissionViolation) &&
 		strings.Contains(err.Error(), `Publish to "`+subject+`"`) {
 		return err
 	}
 	return nil
+}
+
+// sameValue reports whether a and b are the same error value, without
+// the panic that == makes on an uncomparable dynamic type.
+func sameValue(a, b error) bool {
+	if a == nil || b == nil || reflect.TypeOf(a) != reflect.TypeOf(b) || !reflect.TypeOf(a).Comparable() {
+		return a == nil && b == nil
+	}
+	return a == b
 }
 
 // unacknowledged is the error of values whose outcome stayed unknown.

@@ -278,6 +278,7 @@ func (s *Sink[T]) attempt(ctx context.Context, b *batch) error {
 
 	var last error
 	clear(b.futures)
+	lastBefore := s.nc.LastError() // a denial counts only if it is news
 	for i := b.first; i < b.limit; i++ {
 		if b.acked[i] {
 			continue
@@ -334,7 +335,7 @@ func (s *Sink[T]) attempt(ctx context.Context, b *batch) error {
 	if b.first < b.limit && last != nil {
 		// A publish the server denies is dropped without an answer: tell
 		// it from a lost acknowledgement before trying again.
-		if denied := deniedByServer(s.nc, s.subject); denied != nil {
+		if denied := deniedByServer(s.nc, s.subject, lastBefore); denied != nil {
 			b.failAt(b.first, fmt.Errorf("%w: %w", ErrDenied, denied))
 		}
 	}
