@@ -24,6 +24,9 @@ if [ ${#modules[@]} -eq 0 ]; then
 	exit 1
 fi
 
+# The version .ci/run uses for the root module.
+STATICCHECK_VERSION=${STATICCHECK_VERSION:-$(sed -n 's/^STATICCHECK_VERSION=//p' .ci/run)}
+
 failed=()
 for m in "${modules[@]}"; do
 	if [ ! -f "$m/go.mod" ]; then
@@ -39,6 +42,10 @@ for m in "${modules[@]}"; do
 	if ! (cd "$m" && go vet ./...); then
 		failed+=("$m (vet)")
 		continue
+	fi
+	printf -- '-- %s: staticcheck %s\n' "$m" "$STATICCHECK_VERSION"
+	if ! (cd "$m" && go run "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION" ./...); then
+		failed+=("$m (staticcheck)")
 	fi
 	printf -- '-- %s: go test -race ./...\n' "$m"
 	if ! (cd "$m" && go test -race ./...); then
