@@ -8,6 +8,7 @@ import (
 
 	"github.com/spillway-go/spillway/pipeline"
 	"github.com/spillway-go/spillway/sink/memory"
+	"github.com/spillway-go/spillway/strategy"
 )
 
 type toolCall struct {
@@ -42,6 +43,42 @@ func Example() {
 	// Output:
 	// {Tool:fs.read Caller:*** OK:false}
 	// {Tool:fs.write Caller:*** OK:false}
+}
+
+// A Queue in front of a sink: Send returns as soon as the value is queued,
+// the drain delivers it in the background, and Close waits until
+// everything queued is delivered. Under strategy.Block a Send waits for
+// room instead of dropping the value.
+func ExampleNewQueue() {
+	ctx := context.Background()
+	var mem memory.Sink[string]
+	q, err := pipeline.NewQueue[string](&mem, &pipeline.QueueOptions[string]{
+		Capacity: 2,
+		Strategy: strategy.Block,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	for _, s := range []string{"a", "b", "c", "d"} {
+		if err := q.Send(ctx, s); err != nil {
+			fmt.Println(err)
+		}
+	}
+	if err := q.Close(ctx); err != nil {
+		fmt.Println(err)
+	}
+	fmt.Println(q.Send(ctx, "late"))
+
+	st := q.Stats()
+	fmt.Println(mem.All())
+	fmt.Printf("received=%d delivered=%d dropped=%d in flight=%d\n",
+		st.Received, st.Delivered, st.Dropped, st.InFlight)
+	// Output:
+	// pipeline: closed
+	// [a b c d]
+	// received=5 delivered=4 dropped=1 in flight=0
 }
 
 // Stats lists the counters of every stage of the tree by path.
