@@ -146,7 +146,10 @@ func (c *Counters) AddFailed(n uint64) { c.failed.Add(n) }
 func (c *Counters) AddFellBack(n uint64) { c.fellBack.Add(n) }
 
 // Stats returns a snapshot named name. The outcome counters are read before
-// Received, so InFlight is never negative even while values move.
+// Received, so while values move InFlight only counts some that have just
+// been decided as still in flight. A stage that counts more outcomes than
+// values received (one value counted twice) gets InFlight 0 and a
+// snapshot that does not balance, so [Snapshot.Unbalanced] reports it.
 func (c *Counters) Stats(name string) Stats {
 	s := Stats{
 		Name:      name,
@@ -157,6 +160,8 @@ func (c *Counters) Stats(name string) Stats {
 		FellBack:  c.fellBack.Load(),
 	}
 	s.Received = c.received.Load()
-	s.InFlight = s.Received - (s.Delivered + s.Filtered + s.Dropped + s.Failed + s.FellBack)
+	if decided := s.Delivered + s.Filtered + s.Dropped + s.Failed + s.FellBack; decided <= s.Received {
+		s.InFlight = s.Received - decided
+	}
 	return s
 }

@@ -184,6 +184,23 @@ func TestCounters(t *testing.T) {
 	}
 }
 
+// A value counted twice shows: InFlight does not wrap around to make up the
+// difference, and the snapshot does not balance.
+func TestCountersCountedTwice(t *testing.T) {
+	var c pipeline.Counters
+	c.AddReceived(1)
+	c.AddDelivered(1)
+	c.AddFailed(1)
+	got := c.Stats("stage")
+	want := pipeline.Stats{Name: "stage", Received: 1, Delivered: 1, Failed: 1}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Stats mismatch (-want +got):\n%s", diff)
+	}
+	if got.Balanced() {
+		t.Errorf("%+v.Balanced() = true; want false: one value counted twice", got)
+	}
+}
+
 // TestCountersConcurrent adds from many goroutines while others take
 // snapshots: every snapshot balances, none has a negative (wrapped)
 // InFlight, and the final one counts everything.
