@@ -82,13 +82,14 @@ func TestCrashExamplesAudit(t *testing.T) {
 
 // killMidBurst starts cmd, waits until the file at path holds at least
 // minSize bytes (a few thousand lines), kills cmd with SIGKILL and waits
-// for it to die. The kernel kills cmd too if the test process dies.
+// for it to die. On Linux, the kernel kills cmd too if the test process
+// dies.
 func killMidBurst(t *testing.T, cmd *exec.Cmd, path string) {
 	t.Helper()
 	const minSize = 1 << 20
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	dieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
