@@ -36,11 +36,13 @@ const idlePolls = 100
 //
 // Send on a queue with room takes one short-lived mutex that the drain
 // never holds while it delivers; a Drop Send on a full queue refuses
-// without taking it. Neither allocates or makes a system call. Producers
-// do not wake the drain until the queue is a quarter full; while traffic
-// flows the drain polls every QueueOptions.MaxDelay instead. So a value
-// waits up to about MaxDelay before delivery starts, and a producer almost
-// never pays for waking another goroutine.
+// without taking it. Neither allocates, and neither makes a system call
+// unless it wakes the drain (waking a thread may take one). Producers wake
+// the drain only when the queue is a quarter full, or on the first Send
+// after a quiet spell has parked it; while traffic flows the drain polls
+// every QueueOptions.MaxDelay instead. So a value waits up to about
+// MaxDelay before delivery starts, and a producer almost never pays for
+// waking another goroutine.
 //
 // A Queue is safe for concurrent use. It owns its downstream and fallback
 // sinks and closes them.
