@@ -19,8 +19,10 @@ import "context"
 // Close stops accepting values (a Send that starts after Close returns
 // [ErrClosed]), delivers or accounts for every value it holds, closes the
 // sinks it owns, and releases its resources. If ctx ends first, Close
-// returns an error that wraps ctx.Err(). Close is idempotent: calling it
-// again waits for the same shutdown and returns its result.
+// returns an error that wraps ctx.Err(), and a later Close finishes the
+// work it cut short. Close is idempotent: calling it again waits for the
+// same shutdown (for as long as its own ctx lets it) and returns its
+// result.
 //
 // A stage may offer more through optional interfaces, found by type
 // assertion: [BatchSender] to take many values in one call, [StatsReporter]
