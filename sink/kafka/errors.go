@@ -1,7 +1,6 @@
 package kafka
 
 import (
-	"context"
 	"errors"
 	"fmt"
 
@@ -68,12 +67,4 @@ func classify(err error) error {
 		return ErrRejected
 	}
 	return nil
-}
-
-// unacknowledged is the error of values whose outcome stayed unknown.
-func unacknowledged(ctx context.Context, attempts int, last error) error {
-	if ctx.Err() != nil {
-		return fmt.Errorf("%w: %w", ErrUnacknowledged, context.Cause(ctx))
-	}
-	return fmt.Errorf("%w after %d attempts: %w", ErrUnacknowledged, attempts, last)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/spillway-go/spillway/event"
 	"github.com/spillway-go/spillway/internal/gate"
 	"github.com/spillway-go/spillway/internal/jsonenc"
+	"github.com/spillway-go/spillway/internal/retry"
 	"github.com/spillway-go/spillway/pipeline"
 )
 
@@ -63,18 +63,11 @@ type Options[T any] struct {
 	PerCallTimeout time.Duration
 }
 
-func (o *Options[T]) validate() error {
-	switch {
-	case o.Topic == "":
-		return errors.New("kafka: New: Topic is empty")
-	case o.MaxAttempts < 0:
-		return fmt.Errorf("kafka: New: MaxAttempts %d is negative", o.MaxAttempts)
-	case o.Backoff < 0:
-		return fmt.Errorf("kafka: New: Backoff %v is negative", o.Backoff)
-	case o.PerCallTimeout < 0:
-		return fmt.Errorf("kafka: New: PerCallTimeout %v is negative", o.PerCallTimeout)
-	}
-	return nil
+// defaults fills in the retry fields of [Options] left zero.
+var defaults = retry.Policy{
+	MaxAttempts:    DefaultMaxAttempts,
+	Backoff:        DefaultBackoff,
+	PerCallTimeout: DefaultPerCallTimeout,
 }
 
 // CallID is the [Options.Key] of an event.CallEvent: its call ID.
@@ -94,9 +87,7 @@ type Sink[T any] struct {
 	client   *kgo.Client
 	topic    string
 	key      func(*T) string
-	attempts int
-	backoff  time.Duration
-	timeout  time.Duration
+	policy   retry.Policy
 	counters pipeline.Counters
 	gate     *gate.Gate
 }
@@ -115,7 +106,15 @@ func New[T any](client *kgo.Client, opts *Options[T]) (*Sink[T], error) {
 		return nil, errors.New("kafka: New: Options are nil; Topic is required")
 	}
 	o := *opts
-	if err := o.validate(); err != nil {
+	if o.Topic == "" {
+		return nil, errors.New("kafka: New: Topic is empty")
+	}
+	policy, err := retry.Policy{
+		MaxAttempts:    o.MaxAttempts,
+		Backoff:        o.Backoff,
+		PerCallTimeout: o.PerCallTimeout,
+	}.Resolve("kafka: New", defaults)
+	if err != nil {
 		return nil, err
 	}
 	if err := checkClient(client); err != nil {
@@ -124,24 +123,13 @@ func New[T any](client *kgo.Client, opts *Options[T]) (*Sink[T], error) {
 	if o.Name == "" {
 		o.Name = "kafka"
 	}
-	if o.MaxAttempts == 0 {
-		o.MaxAttempts = DefaultMaxAttempts
-	}
-	if o.Backoff == 0 {
-		o.Backoff = DefaultBackoff
-	}
-	if o.PerCallTimeout == 0 {
-		o.PerCallTimeout = DefaultPerCallTimeout
-	}
 	return &Sink[T]{
-		name:     o.Name,
-		client:   client,
-		topic:    o.Topic,
-		key:      o.Key,
-		attempts: o.MaxAttempts,
-		backoff:  o.Backoff,
-		timeout:  o.PerCallTimeout,
-		gate:     gate.New(),
+		name:   o.Name,
+		client: client,
+		topic:  o.Topic,
+		key:    o.Key,
+		policy: policy,
+		gate:   gate.New(),
 	}, nil
 }
 
@@ -252,10 +240,10 @@ func (s *Sink[T]) produce(ctx context.Context, vs []T) (int, error) {
 		if b.first == b.limit {
 			return b.limit, b.limitErr
 		}
-		if attempt == s.attempts || ctx.Err() != nil {
-			return b.first, unacknowledged(ctx, attempt, b.last)
+		if attempt == s.policy.MaxAttempts || ctx.Err() != nil {
+			return b.first, retry.GaveUp(ctx, ErrUnacknowledged, attempt, b.last)
 		}
-		b.pause(ctx, jitter(s.backoffBefore(attempt+1)))
+		b.pause(ctx, s.policy.Delay(attempt+1))
 		if b.first == b.limit {
 			return b.limit, b.limitErr
 		}
@@ -324,7 +312,7 @@ func (s *Sink[T]) produce1(ctx context.Context, b *batch, i int) {
 // for want of room, so that a batch larger than the client's buffer does
 // not use up an attempt for each bufferful.
 func (s *Sink[T]) await(ctx, rctx context.Context, b *batch) {
-	t := time.NewTimer(s.timeout)
+	t := time.NewTimer(s.policy.PerCallTimeout)
 	defer t.Stop()
 	for {
 		if b.outstanding == 0 {
@@ -426,26 +414,3 @@ func (s *Sink[T]) Close(ctx context.Context) error {
 // Stats returns the sink's counters: a value is delivered once the broker
 // acknowledged it, failed otherwise.
 func (s *Sink[T]) Stats() pipeline.Stats { return s.counters.Stats(s.name) }
-
-// backoffBefore returns the wait before the given attempt (2 or more):
-// Backoff, doubled for each attempt after the second, up to PerCallTimeout.
-func (s *Sink[T]) backoffBefore(attempt int) time.Duration {
-	limit := max(s.backoff, s.timeout)
-	d := s.backoff
-	for range attempt - 2 {
-		if d >= limit/2 {
-			return limit
-		}
-		d *= 2
-	}
-	return d
-}
-
-// jitter returns a duration in [d/2, d], so that many sinks retrying after
-// the same outage do not retry in step.
-func jitter(d time.Duration) time.Duration {
-	if d <= 1 {
-		return d
-	}
-	return d/2 + rand.N(d/2+1)
-}

@@ -1,7 +1,6 @@
 package nats
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"reflect"
@@ -122,12 +121,4 @@ func sameValue(a, b error) bool {
 		return a == nil && b == nil
 	}
 	return a == b
-}
-
-// unacknowledged is the error of values whose outcome stayed unknown.
-func unacknowledged(ctx context.Context, attempts int, last error) error {
-	if ctx.Err() != nil {
-		return fmt.Errorf("%w: %w", ErrUnacknowledged, context.Cause(ctx))
-	}
-	return fmt.Errorf("%w after %d attempts: %w", ErrUnacknowledged, attempts, last)
 }

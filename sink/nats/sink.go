@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -13,6 +12,7 @@ import (
 	"github.com/spillway-go/spillway/event"
 	"github.com/spillway-go/spillway/internal/gate"
 	"github.com/spillway-go/spillway/internal/jsonenc"
+	"github.com/spillway-go/spillway/internal/retry"
 	"github.com/spillway-go/spillway/pipeline"
 )
 
@@ -64,18 +64,11 @@ type Options[T any] struct {
 	PerCallTimeout time.Duration
 }
 
-func (o *Options[T]) validate() error {
-	switch {
-	case o.Subject == "":
-		return errors.New("nats: New: Subject is empty")
-	case o.MaxAttempts < 0:
-		return fmt.Errorf("nats: New: MaxAttempts %d is negative", o.MaxAttempts)
-	case o.Backoff < 0:
-		return fmt.Errorf("nats: New: Backoff %v is negative", o.Backoff)
-	case o.PerCallTimeout < 0:
-		return fmt.Errorf("nats: New: PerCallTimeout %v is negative", o.PerCallTimeout)
-	}
-	return nil
+// defaults fills in the retry fields of [Options] left zero.
+var defaults = retry.Policy{
+	MaxAttempts:    DefaultMaxAttempts,
+	Backoff:        DefaultBackoff,
+	PerCallTimeout: DefaultPerCallTimeout,
 }
 
 // CallID is the [Options.Key] of an event.CallEvent: its call ID.
@@ -96,9 +89,7 @@ type Sink[T any] struct {
 	js       jetstream.JetStream
 	subject  string
 	key      func(*T) string
-	attempts int
-	backoff  time.Duration
-	timeout  time.Duration
+	policy   retry.Policy
 	counters pipeline.Counters
 	gate     *gate.Gate
 }
@@ -115,36 +106,33 @@ func New[T any](nc *nats.Conn, opts *Options[T]) (*Sink[T], error) {
 		return nil, errors.New("nats: New: Options are nil; Subject is required")
 	}
 	o := *opts
-	if err := o.validate(); err != nil {
+	if o.Subject == "" {
+		return nil, errors.New("nats: New: Subject is empty")
+	}
+	policy, err := retry.Policy{
+		MaxAttempts:    o.MaxAttempts,
+		Backoff:        o.Backoff,
+		PerCallTimeout: o.PerCallTimeout,
+	}.Resolve("nats: New", defaults)
+	if err != nil {
 		return nil, err
 	}
 	if o.Name == "" {
 		o.Name = "nats"
 	}
-	if o.MaxAttempts == 0 {
-		o.MaxAttempts = DefaultMaxAttempts
-	}
-	if o.Backoff == 0 {
-		o.Backoff = DefaultBackoff
-	}
-	if o.PerCallTimeout == 0 {
-		o.PerCallTimeout = DefaultPerCallTimeout
-	}
 	// The sink's own JetStream context: its acknowledgements time out with
 	// the attempt that waits for them, so none is kept past it.
-	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(o.PerCallTimeout))
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(policy.PerCallTimeout))
 	if err != nil {
 		return nil, fmt.Errorf("nats: New: %w", err)
 	}
 	s := &Sink[T]{
-		name:     o.Name,
-		nc:       nc,
-		js:       js,
-		subject:  o.Subject,
-		key:      o.Key,
-		attempts: o.MaxAttempts,
-		backoff:  o.Backoff,
-		timeout:  o.PerCallTimeout,
+		name:    o.Name,
+		nc:      nc,
+		js:      js,
+		subject: o.Subject,
+		key:     o.Key,
+		policy:  policy,
 	}
 	// The JetStream context's subscription for acknowledgements lives as
 	// long as the connection. Releasing it in Close (CleanupPublisher)
@@ -214,11 +202,11 @@ func (s *Sink[T]) publish(ctx context.Context, vs []T) (int, error) {
 		if b.first == b.limit {
 			return b.limit, b.limitErr
 		}
-		if attempt == s.attempts || ctx.Err() != nil {
-			return b.first, unacknowledged(ctx, attempt, last)
+		if attempt == s.policy.MaxAttempts || ctx.Err() != nil {
+			return b.first, retry.GaveUp(ctx, ErrUnacknowledged, attempt, last)
 		}
-		if !sleep(ctx, jitter(s.backoffBefore(attempt+1))) {
-			return b.first, unacknowledged(ctx, attempt, last)
+		if !sleep(ctx, s.policy.Delay(attempt+1)) {
+			return b.first, retry.GaveUp(ctx, ErrUnacknowledged, attempt, last)
 		}
 	}
 }
@@ -273,7 +261,7 @@ func (s *Sink[T]) encode(vs []T) (msgs []*nats.Msg, limit int, err error) {
 // PerCallTimeout for their acknowledgements. It returns the last error that
 // leaves an outcome unknown.
 func (s *Sink[T]) attempt(ctx context.Context, b *batch) error {
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	ctx, cancel := context.WithTimeout(ctx, s.policy.PerCallTimeout)
 	defer cancel()
 
 	var last error
@@ -371,20 +359,6 @@ func (s *Sink[T]) Close(ctx context.Context) error {
 // acknowledged it, failed otherwise.
 func (s *Sink[T]) Stats() pipeline.Stats { return s.counters.Stats(s.name) }
 
-// backoffBefore returns the wait before the given attempt (2 or more):
-// Backoff, doubled for each attempt after the second, up to PerCallTimeout.
-func (s *Sink[T]) backoffBefore(attempt int) time.Duration {
-	limit := max(s.backoff, s.timeout)
-	d := s.backoff
-	for range attempt - 2 {
-		if d >= limit/2 {
-			return limit
-		}
-		d *= 2
-	}
-	return d
-}
-
 // sleep waits d, or until ctx ends; it reports whether it waited d.
 func sleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
@@ -395,13 +369,4 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-ctx.Done():
 		return false
 	}
-}
-
-// jitter returns a duration in [d/2, d], so that many sinks retrying after
-// the same outage do not retry in step.
-func jitter(d time.Duration) time.Duration {
-	if d <= 1 {
-		return d
-	}
-	return d/2 + rand.N(d/2+1)
 }

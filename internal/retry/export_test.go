@@ -1,0 +1,7 @@
+package retry
+
+// Backoff is the wait before attempt, before jitter.
+var Backoff = Policy.backoff
+
+// Jitter is the jitter Delay applies.
+var Jitter = jitter
