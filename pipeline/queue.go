@@ -49,6 +49,7 @@ const idlePolls = 100
 type Queue[T any] struct {
 	name     string
 	next     Sink[T]
+	batch    bool // next is a BatchSender
 	fallback Sink[T]
 	strat    strategy.Strategy
 	capacity int
@@ -92,8 +93,8 @@ type Queue[T any] struct {
 	done        chan struct{} // closed when the drain returns
 	cancelDrain context.CancelFunc
 
-	closeOnce sync.Once
-	closeErr  error
+	noPending chan struct{} // closed when pending reaches 0, if Close waits for it; guarded by mu
+	life      passLifecycle // closes the downstream and the fallback
 }
 
 // NewQueue returns a Queue that delivers to next, configured by opts (nil
@@ -127,6 +128,7 @@ func NewQueue[T any](next Sink[T], opts *QueueOptions[T]) (*Queue[T], error) {
 		name:     o.Name,
 		next:     next,
 		fallback: o.Fallback,
+		life:     newPassLifecycle(),
 		strat:    o.Strategy,
 		capacity: o.Capacity,
 		maxBatch: o.MaxBatch,
@@ -141,6 +143,7 @@ func NewQueue[T any](next Sink[T], opts *QueueOptions[T]) (*Queue[T], error) {
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
 	}
+	_, q.batch = next.(BatchSender[T])
 	ctx, cancel := context.WithCancel(context.Background())
 	q.cancelDrain = cancel
 	go q.drain(ctx)
@@ -204,7 +207,7 @@ func (q *Queue[T]) full(ctx context.Context, v T) error {
 		q.nudge()
 		err := SafeSend(ctx, q.fallback, v)
 		q.mu.Lock()
-		q.pending--
+		q.leavePending()
 		if err == nil {
 			q.fellBack++
 		} else {
@@ -212,7 +215,7 @@ func (q *Queue[T]) full(ctx context.Context, v T) error {
 		}
 		q.mu.Unlock()
 		if err != nil {
-			err = fmt.Errorf("pipeline: queue %q full, fallback: %w", q.name, err)
+			err = fmt.Errorf("pipeline: queue %q: %w, and the fallback refused: %w", q.name, ErrQueueFull, err)
 			q.hook(q.onError, v, err)
 		}
 		return err
@@ -244,7 +247,7 @@ func (q *Queue[T]) block(ctx context.Context, v T, expire <-chan time.Time) erro
 		}
 
 		q.mu.Lock()
-		q.pending--
+		q.leavePending()
 		switch {
 		case q.closed:
 			q.dropped++
@@ -273,8 +276,12 @@ func (q *Queue[T]) drop(v T, err error) error {
 	return err
 }
 
+// hook calls h, if set, with v and err. A panic in h is recovered and
+// dropped: a hook that panics must not take the drain goroutine, and the
+// process, down with it.
 func (q *Queue[T]) hook(h func(T, error), v T, err error) {
 	if h != nil {
+		defer func() { _ = recover() }()
 		h(v, err)
 	}
 }
@@ -365,15 +372,29 @@ func (q *Queue[T]) deliver(ctx context.Context, batch []T) {
 		batch = batch[len(chunk):]
 
 		var delivered, fellBack, failed uint64
-		if _, ok := q.next.(BatchSender[T]); ok {
-			n, err := SafeSendBatch(ctx, q.next, chunk)
-			delivered = uint64(n)
-			for i := n; i < len(chunk); i++ {
-				if q.reroute(ctx, chunk[i], err) {
-					fellBack++
-				} else {
-					failed++
+		if q.batch {
+			// A short batch blames the first value it did not take; the
+			// values after it are offered again, so one bad value costs
+			// no other. Once the drain's context is canceled (a Close gave
+			// up), nothing more is offered downstream.
+			for rest := chunk; len(rest) > 0; {
+				n, err := SafeSendBatch(ctx, q.next, rest)
+				delivered += uint64(n)
+				if n == len(rest) {
+					break
 				}
+				failing := rest[n:]
+				if ctx.Err() == nil {
+					failing = failing[:1]
+				}
+				for i := range failing {
+					if q.reroute(ctx, failing[i], err) {
+						fellBack++
+					} else {
+						failed++
+					}
+				}
+				rest = rest[n+len(failing):]
 			}
 		} else {
 			for i := range chunk {
@@ -442,23 +463,65 @@ func (q *Queue[T]) Close(ctx context.Context) error {
 	select {
 	case <-q.done:
 	case <-ctx.Done():
-		select {
-		case <-q.done: // both were ready; the drain won
-		default:
-			return q.abandon(ctx)
+		if err := q.abandon(ctx); err != nil {
+			return err
 		}
 	}
-	q.closeOnce.Do(func() {
-		q.closeErr = errors.Join(q.closeSink(ctx, q.next), q.closeSink(ctx, q.fallback))
+	if err := q.waitPending(ctx); err != nil {
+		return err
+	}
+	q.cancelDrain() // the drain is done: release its context
+	return q.life.close(ctx, func(ctx context.Context) error {
+		return errors.Join(q.closeSink(ctx, q.next), q.closeSink(ctx, q.fallback))
 	})
-	return q.closeErr
 }
 
-// abandon gives up on a drain that did not finish before ctx ended.
+// leavePending ends a Send's wait for room or for the fallback; q.mu is
+// held.
+func (q *Queue[T]) leavePending() {
+	q.pending--
+	if q.pending == 0 && q.noPending != nil {
+		close(q.noPending)
+		q.noPending = nil
+	}
+}
+
+// waitPending waits, within ctx, for the Sends still handing a value to
+// the fallback (or waking from a wait for room), so that Close does not
+// close the fallback under them.
+func (q *Queue[T]) waitPending(ctx context.Context) error {
+	q.mu.Lock()
+	if q.pending == 0 {
+		q.mu.Unlock()
+		return nil
+	}
+	if q.noPending == nil {
+		q.noPending = make(chan struct{})
+	}
+	wait, n := q.noPending, q.pending
+	q.mu.Unlock()
+	select {
+	case <-wait:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("pipeline: queue %q: close: waiting for %d Sends to the fallback: %w", q.name, n, ctx.Err())
+	}
+}
+
+// abandon gives up on a drain that did not finish before ctx ended, and
+// returns the error Close reports. If the drain has nothing left to do
+// (nothing queued, nothing being delivered), it waits for the drain to
+// return instead, which it does at once, and returns nil: a Close with an
+// ended ctx still closes an idle queue.
 func (q *Queue[T]) abandon(ctx context.Context) error {
 	// Take what is queued before canceling the delivery in progress: once
 	// canceled, the drain would take the queued values itself and fail them.
 	q.mu.Lock()
+	if len(q.buf) == 0 && q.inWrite == 0 {
+		q.mu.Unlock()
+		<-q.done
+		return nil
+	}
 	abandoned := q.buf
 	q.buf = nil
 	q.dropped += uint64(len(abandoned))

@@ -46,7 +46,11 @@ import (
 //
 // The model relies on the queue's documented shape: one drain that takes
 // everything queued at once, delivers it in chunks of MaxBatch, and counts
-// a chunk's outcomes when the chunk is done.
+// a chunk's outcomes when the chunk is done. A BatchSender that takes only
+// part of a chunk has the first value it did not take blamed (a panic
+// blames the first value offered), and is offered the rest of the chunk
+// in another call, which waits on the gate again; once a Close has given
+// up, a short call fails the rest of its values at once instead.
 func TestQueueModel(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		cfg := drawModelConfig(rt)
@@ -188,11 +192,14 @@ type queueModel struct {
 	buf   []int // queued, not taken by the drain
 	batch []int // taken by the drain and not yet accounted for; its first chunk is being delivered
 	// The chunk being delivered, batch[:min(MaxBatch, len(batch))]: how
-	// many of its values a plain downstream has decided, and their
-	// outcomes, counted when the chunk is done.
+	// many of its values the downstream calls so far have decided (a
+	// plain downstream decides one per call, a BatchSender a prefix of
+	// the chunk's rest), and their outcomes, counted when the chunk is
+	// done.
 	chunkDone                     int
 	chunkDel, chunkBack, chunkErr uint64
 	atGate                        bool // a downstream call waits on the gate
+	canceled                      bool // a Close gave up: the drain's context is canceled
 	stuck                         bool // a BlockFor sender gave up and the drain has not moved since
 	blocked                       *blockedSend
 	next                          int
@@ -458,40 +465,51 @@ func (m *queueModel) progress() {
 	m.settle(true)
 }
 
-// decide is the outcome of the downstream call at the gate: a whole chunk
-// for a BatchSender, one value for a plain sink.
+// decide is the outcome of the downstream call at the gate: a BatchSender
+// is offered the rest of the chunk, chunk[chunkDone:], a plain sink the
+// next value of it. A chunk that is not done after the call is offered
+// further, in a call that waits on the gate again (settle expects it).
 func (m *queueModel) decide() {
 	chunk := m.batch[:min(m.cfg.MaxBatch, len(m.batch))]
 	if m.cfg.Batch {
-		took, delivered := len(chunk), len(chunk)
-		for i, v := range chunk {
+		rest := chunk[m.chunkDone:]
+		// took is the count the call reports; reached, how many leading
+		// values the sink recorded before it stopped.
+		took, reached := len(rest), len(rest)
+		for i, v := range rest {
 			if m.cfg.panics(v) {
 				// The values before the panic reached the sink, but
-				// after a panic none counts as taken.
-				took, delivered = i, 0
+				// after a panic none counts as taken: the first value
+				// offered is blamed and the others offered again, so
+				// they reach the sink twice.
+				took, reached = 0, i
 				break
 			}
 			if m.cfg.fails(v) {
-				took, delivered = i, i
+				took, reached = i, i
 				break
 			}
 		}
-		m.wantGot = append(m.wantGot, chunk[:took]...)
-		m.chunkDel += uint64(delivered)
-		for _, v := range chunk[delivered:] {
+		m.wantGot = append(m.wantGot, rest[:reached]...)
+		m.chunkDel += uint64(took)
+		blamed := rest[took:]
+		if !m.canceled {
+			blamed = blamed[:min(1, len(blamed))]
+		}
+		for _, v := range blamed {
 			m.reroute(v)
 		}
-		m.finishChunk(len(chunk))
-		return
-	}
-	v := chunk[m.chunkDone]
-	if m.cfg.panics(v) || m.cfg.fails(v) {
-		m.reroute(v)
+		m.chunkDone += took + len(blamed)
 	} else {
-		m.wantGot = append(m.wantGot, v)
-		m.chunkDel++
+		v := chunk[m.chunkDone]
+		if m.cfg.panics(v) || m.cfg.fails(v) {
+			m.reroute(v)
+		} else {
+			m.wantGot = append(m.wantGot, v)
+			m.chunkDel++
+		}
+		m.chunkDone++
 	}
-	m.chunkDone++
 	if m.chunkDone == len(chunk) {
 		m.finishChunk(len(chunk))
 	}
@@ -640,11 +658,13 @@ func (m *queueModel) hungClose() {
 		m.drop(v)
 	}
 	m.buf = nil
+	m.canceled = true
 	if st := m.q.Stats(); st.InFlight != uint64(len(m.batch)) {
 		m.problemf("after Close gave up: InFlight %d; want %d, the delivery still stuck", st.InFlight, len(m.batch))
 	}
 	// The stuck call returns at last, and the drain finishes the batch it
-	// held (its context is canceled, which this downstream ignores).
+	// held (its context is canceled, which this downstream ignores): a
+	// chunk cut short fails all its rest at once, re-offering nothing.
 	close(m.gate)
 	m.opened = true
 	for len(m.batch) > 0 {

@@ -12,6 +12,10 @@ const (
 	// DefaultCapacity is the number of values a queue holds when
 	// QueueOptions.Capacity is zero: the seed's 1024.
 	DefaultCapacity = 1024
+	// MaxCapacity is the largest QueueOptions.Capacity. A queue allocates
+	// two buffers of Capacity values when it is made, so that Send never
+	// allocates.
+	MaxCapacity = 1 << 24
 	// DefaultMaxDelay is how long a value may wait in a queue that is less
 	// than a quarter full before the drain picks it up, when
 	// QueueOptions.MaxDelay is zero.
@@ -27,7 +31,7 @@ type QueueOptions[T any] struct {
 
 	// Capacity is the most values the queue holds waiting for the drain.
 	// Values the drain has taken and is delivering do not count against it.
-	// Default DefaultCapacity; negative is an error.
+	// Default DefaultCapacity; negative, or above MaxCapacity, is an error.
 	Capacity int
 
 	// Strategy says what Send does when the queue is full. Default
@@ -77,6 +81,8 @@ func (o *QueueOptions[T]) Validate() error {
 	switch {
 	case o.Capacity < 0:
 		return fmt.Errorf("pipeline: NewQueue: Capacity %d is negative", o.Capacity)
+	case o.Capacity > MaxCapacity:
+		return fmt.Errorf("pipeline: NewQueue: Capacity %d is above MaxCapacity (%d)", o.Capacity, MaxCapacity)
 	case o.MaxBatch < 0:
 		return fmt.Errorf("pipeline: NewQueue: MaxBatch %d is negative", o.MaxBatch)
 	case o.MaxDelay < 0:

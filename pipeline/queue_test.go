@@ -74,6 +74,7 @@ func TestNewQueueRejectsBadOptions(t *testing.T) {
 	}{
 		{"nil sink", nil, pipeline.QueueOptions[int]{}, "next sink is nil"},
 		{"negative capacity", next, pipeline.QueueOptions[int]{Capacity: -1}, "Capacity -1"},
+		{"capacity above max", next, pipeline.QueueOptions[int]{Capacity: pipeline.MaxCapacity + 1}, "above MaxCapacity"},
 		{"negative batch", next, pipeline.QueueOptions[int]{MaxBatch: -2}, "MaxBatch -2"},
 		{"negative delay", next, pipeline.QueueOptions[int]{MaxDelay: -time.Second}, "MaxDelay -1s"},
 		{"zero block duration", next, pipeline.QueueOptions[int]{Strategy: strategy.BlockFor(0)}, "Strategy"},
@@ -415,8 +416,8 @@ func TestQueueFallbackRefusal(t *testing.T) {
 			OnError: func(_ int, err error) { hooked = append(hooked, err) },
 		})
 		sendAll(t, q, 0, 1)
-		if err := q.Send(t.Context(), 1); !errors.Is(err, boom) {
-			t.Errorf("Send with a failing fallback = %v; want it to wrap %v", err, boom)
+		if err := q.Send(t.Context(), 1); !errors.Is(err, boom) || !errors.Is(err, pipeline.ErrQueueFull) {
+			t.Errorf("Send with a failing fallback = %v; want it to wrap %v and ErrQueueFull", err, boom)
 		}
 		if len(hooked) != 1 || !errors.Is(hooked[0], boom) {
 			t.Errorf("OnError got %v; want one error wrapping %v", hooked, boom)
@@ -482,10 +483,13 @@ func TestQueueFailedDeliveryFallsBack(t *testing.T) {
 				if len(delivered)+len(fb.Got())+lost != 10 {
 					t.Errorf("delivered %v, fallback %v, failed %d; want every value counted once", delivered, fb.Got(), st.Failed)
 				}
-				if !batch {
-					if diff := cmp.Diff([]int{1, 3, 5, 7, 9}, hooked); diff != "" {
-						t.Errorf("OnError values mismatch (-want +got):\n%s", diff)
-					}
+				// A short batch blames only the value it refused, so
+				// batching or not, exactly the odd values fail.
+				if diff := cmp.Diff([]int{1, 3, 5, 7, 9}, hooked); diff != "" {
+					t.Errorf("OnError values mismatch (-want +got):\n%s", diff)
+				}
+				if diff := cmp.Diff([]int{0, 2, 4, 6, 8}, delivered); diff != "" {
+					t.Errorf("delivered mismatch (-want +got):\n%s", diff)
 				}
 				if withFallback && (st.Failed != 0 || st.FellBack == 0) {
 					t.Errorf("Stats() = %+v; want no failure, some fell back", st)
@@ -528,6 +532,129 @@ func TestQueueRecoversDownstreamPanic(t *testing.T) {
 	}
 	if st := q.Stats(); st.Failed != 1 || st.Delivered != 5 {
 		t.Errorf("Stats() = %+v; want 5 delivered, 1 failed", st)
+	}
+}
+
+// A BatchSender that takes only part of a batch costs the queue one value:
+// the first value it did not take is blamed (reported to OnError and
+// counted failed), and the values after it are offered again. A panic in
+// SendBatch counts as taking nothing, so it blames the first value offered
+// and the values before the panicking one reach the sink twice: delivery
+// is at least once.
+func TestQueueShortBatchBlamesOneValue(t *testing.T) {
+	tests := []struct {
+		name        string
+		fail        func(v, i int) error
+		panic       func(v, i int) any
+		wantGot     []int
+		wantBatches []int
+		wantBlamed  []int
+	}{
+		{
+			name: "refused value",
+			fail: func(v, _ int) error {
+				if v == 4 {
+					return errors.New("refused")
+				}
+				return nil
+			},
+			wantGot:     []int{0, 1, 2, 3, 5, 6, 7, 8, 9},
+			wantBatches: []int{10, 5},
+			wantBlamed:  []int{4},
+		},
+		{
+			name:        "panic once",
+			panic:       faults.PanicAt[int](4, "kaboom"),
+			wantGot:     []int{0, 1, 2, 3, 1, 2, 3, 4, 5, 6, 7, 8, 9},
+			wantBatches: []int{10, 9},
+			wantBlamed:  []int{0},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				s := &faults.BatchSink[int]{Sink: faults.Sink[int]{Fail: tt.fail, Panic: tt.panic}}
+				var blamed []int
+				q := newQueue(t, s, &pipeline.QueueOptions[int]{
+					OnError: func(v int, err error) { blamed = append(blamed, v) },
+				})
+				sendAll(t, q, 0, 10) // below a quarter of capacity: one batch
+				mustClose(t, q)
+				if diff := cmp.Diff(tt.wantGot, s.Got()); diff != "" {
+					t.Errorf("downstream got mismatch (-want +got):\n%s", diff)
+				}
+				if diff := cmp.Diff(tt.wantBatches, s.Batches()); diff != "" {
+					t.Errorf("batch sizes mismatch (-want +got):\n%s", diff)
+				}
+				if diff := cmp.Diff(tt.wantBlamed, blamed); diff != "" {
+					t.Errorf("OnError values mismatch (-want +got):\n%s", diff)
+				}
+				wantStats(t, q.Stats(), pipeline.Stats{
+					Name: "queue", Received: 10, Delivered: 9, Failed: 1,
+					Capacity: pipeline.DefaultCapacity, HighWater: 10,
+				})
+			})
+		})
+	}
+}
+
+// A hook that panics costs neither the Send that called it nor the drain:
+// Send returns its usual error, and every value is still delivered or
+// counted.
+func TestQueueRecoversHookPanic(t *testing.T) {
+	for _, batch := range []bool{false, true} {
+		t.Run(fmt.Sprintf("batch=%v", batch), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var (
+					s    *faults.Sink[int]
+					next pipeline.Sink[int]
+				)
+				if batch {
+					b := &faults.BatchSink[int]{}
+					s, next = &b.Sink, b
+				} else {
+					s = &faults.Sink[int]{}
+					next = s
+				}
+				s.Gate, s.Entered = make(chan struct{}), make(chan struct{}, 1)
+				s.Fail = func(v, _ int) error {
+					if v%2 == 1 {
+						return errors.New("odd")
+					}
+					return nil
+				}
+				var drops, errs atomic.Int64
+				q := newQueue(t, next, &pipeline.QueueOptions[int]{
+					Capacity: 4,
+					OnDrop:   func(int, error) { drops.Add(1); panic("OnDrop hook") },
+					OnError:  func(int, error) { errs.Add(1); panic("OnError hook") },
+				})
+				sendAll(t, q, -1, 0)
+				<-s.Entered // the drain is stuck delivering -1
+				sendAll(t, q, 0, 4)
+				if err := q.Send(t.Context(), 4); !errors.Is(err, pipeline.ErrQueueFull) {
+					t.Errorf("Send(4) on a full queue with a panicking OnDrop = %v; want ErrQueueFull", err)
+				}
+				close(s.Gate)
+				synctest.Wait() // the drain delivers 0..3, blaming 1 and 3
+				sendAll(t, q, 5, 7)
+				mustClose(t, q)
+				if err := q.Send(t.Context(), 7); !errors.Is(err, pipeline.ErrClosed) {
+					t.Errorf("Send(7) after Close with a panicking OnDrop = %v; want ErrClosed", err)
+				}
+
+				if diff := cmp.Diff([]int{-1, 0, 2, 6}, s.Got()); diff != "" {
+					t.Errorf("delivered mismatch (-want +got):\n%s", diff)
+				}
+				if d, e := drops.Load(), errs.Load(); d != 2 || e != 3 {
+					t.Errorf("OnDrop called %d times, OnError %d; want 2 and 3", d, e)
+				}
+				wantStats(t, q.Stats(), pipeline.Stats{
+					Name: "queue", Received: 9, Delivered: 4, Dropped: 2, Failed: 3,
+					Capacity: 4, HighWater: 4,
+				})
+			})
+		})
 	}
 }
 
@@ -618,6 +745,148 @@ func TestQueueCloseWithHungDownstream(t *testing.T) {
 		if s.Closes() != 1 {
 			t.Errorf("downstream closed %d times; want 1", s.Closes())
 		}
+	})
+}
+
+// Close with a ctx that has already ended still closes a queue with
+// nothing to deliver: there is nothing to abandon.
+func TestQueueCloseIdleWithEndedCtx(t *testing.T) {
+	for _, sent := range []int{0, 3} {
+		t.Run(fmt.Sprintf("sent=%d", sent), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				s, fb := &faults.Sink[int]{}, &faults.Sink[int]{}
+				q := newQueue(t, s, &pipeline.QueueOptions[int]{Fallback: fb})
+				sendAll(t, q, 0, sent)
+				time.Sleep(2 * pipeline.DefaultMaxDelay) // the drain's poll comes due
+				synctest.Wait()
+				if got := s.Len(); got != sent {
+					t.Fatalf("downstream has %d values before Close; want %d", got, sent)
+				}
+
+				ctx, cancel := context.WithCancel(t.Context())
+				cancel()
+				for i := range 2 {
+					if err := q.Close(ctx); err != nil {
+						t.Errorf("Close #%d of an idle queue with an ended ctx = %v; want nil", i+1, err)
+					}
+				}
+				if s.Closes() != 1 || fb.Closes() != 1 {
+					t.Errorf("downstream closed %d times, fallback %d; want 1 and 1", s.Closes(), fb.Closes())
+				}
+				wantStats(t, q.Stats(), pipeline.Stats{
+					Name: "queue", Received: uint64(sent), Delivered: uint64(sent),
+					Capacity: pipeline.DefaultCapacity, HighWater: sent,
+				})
+			})
+		})
+	}
+}
+
+// A Close whose ctx ends while the downstream is closing leaves it open; a
+// later Close closes it.
+func TestQueueSecondCloseFinishesClose(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := &faults.Sink[int]{CloseGate: make(chan struct{})}
+		q := newQueue(t, s, nil)
+		sendAll(t, q, 0, 3)
+
+		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		defer cancel()
+		start := time.Now()
+		if err := q.Close(ctx); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Close with the downstream's Close stuck = %v; want DeadlineExceeded", err)
+		}
+		if waited := time.Since(start); waited != time.Second {
+			t.Errorf("Close returned after %v; want its 1s deadline", waited)
+		}
+		if s.Closes() != 0 {
+			t.Fatalf("downstream closed %d times while its Close was stuck; want 0", s.Closes())
+		}
+		if diff := cmp.Diff([]int{0, 1, 2}, s.Got()); diff != "" {
+			t.Errorf("delivered mismatch (-want +got):\n%s", diff)
+		}
+
+		closed := make(chan error, 1)
+		go func() { closed <- q.Close(context.Background()) }()
+		synctest.Wait()
+		select {
+		case err := <-closed:
+			t.Fatalf("second Close returned %v before the downstream's Close could finish", err)
+		default:
+		}
+		close(s.CloseGate)
+		if err := <-closed; err != nil {
+			t.Errorf("second Close = %v; want nil", err)
+		}
+		if s.Closes() != 1 {
+			t.Errorf("downstream closed %d times; want 1", s.Closes())
+		}
+		mustClose(t, q)
+		if s.Closes() != 1 {
+			t.Errorf("downstream closed %d times after a third Close; want 1", s.Closes())
+		}
+	})
+}
+
+// Close waits for a Send handing a value to the fallback under
+// strategy.Fallback, and closes neither sink under it; a Close whose ctx
+// ends first says so and leaves both open.
+func TestQueueCloseWaitsForFallbackSend(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		fb := &faults.Sink[int]{Gate: make(chan struct{}), Entered: make(chan struct{}, 1)}
+		release := sync.OnceFunc(func() { close(fb.Gate) })
+		defer release() // a failed check must not leave Send(1) stuck in the bubble
+		q, s := blockedQueue(t, pipeline.QueueOptions[int]{Capacity: 1, Strategy: strategy.Fallback, Fallback: fb})
+		sendAll(t, q, 0, 1) // the queue is full
+		sent := make(chan error, 1)
+		go func() { sent <- q.Send(context.Background(), 1) }()
+		<-fb.Entered // Send(1) is in the fallback
+		close(s.Gate)
+		synctest.Wait() // the drain delivers -1 and 0
+		if diff := cmp.Diff([]int{-1, 0}, s.Got()); diff != "" {
+			t.Fatalf("delivered mismatch (-want +got):\n%s", diff)
+		}
+
+		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		defer cancel()
+		start := time.Now()
+		if err := q.Close(ctx); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Close with a fallback Send in progress = %v; want DeadlineExceeded", err)
+		}
+		if waited := time.Since(start); waited != time.Second {
+			t.Errorf("Close returned after %v; want its 1s deadline", waited)
+		}
+		if s.Closes() != 0 || fb.Closes() != 0 {
+			t.Errorf("downstream closed %d times, fallback %d, with a fallback Send in progress; want 0 and 0", s.Closes(), fb.Closes())
+		}
+
+		closed := make(chan error, 1)
+		go func() { closed <- q.Close(context.Background()) }()
+		synctest.Wait()
+		select {
+		case err := <-closed:
+			t.Fatalf("Close returned %v with a fallback Send in progress", err)
+		default:
+		}
+		if fb.Closes() != 0 {
+			t.Fatalf("fallback closed under a Send in progress")
+		}
+		release()
+		if err := <-sent; err != nil {
+			t.Errorf("Send(1) to the fallback = %v; want nil, the fallback still open", err)
+		}
+		if err := <-closed; err != nil {
+			t.Errorf("Close = %v; want nil once the fallback Send is done", err)
+		}
+		if diff := cmp.Diff([]int{1}, fb.Got()); diff != "" {
+			t.Errorf("fallback got mismatch (-want +got):\n%s", diff)
+		}
+		if s.Closes() != 1 || fb.Closes() != 1 {
+			t.Errorf("downstream closed %d times, fallback %d; want 1 and 1", s.Closes(), fb.Closes())
+		}
+		wantStats(t, q.Stats(), pipeline.Stats{
+			Name: "queue", Received: 3, Delivered: 2, FellBack: 1, Capacity: 1, HighWater: 1,
+		})
 	})
 }
 
