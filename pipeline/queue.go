@@ -372,42 +372,44 @@ func (q *Queue[T]) deliver(ctx context.Context, batch []T) {
 		batch = batch[len(chunk):]
 
 		var delivered, fellBack, failed uint64
+		account := func(v T, err error) {
+			switch {
+			case err == nil:
+				delivered++
+			case q.reroute(ctx, v, err):
+				fellBack++
+			default:
+				failed++
+			}
+		}
+		rest := chunk
 		if q.batch {
-			// A short batch blames the first value it did not take; the
-			// values after it are offered again, so one bad value costs
-			// no other. Once the drain's context is canceled (a Close gave
-			// up), nothing more is offered downstream.
-			for rest := chunk; len(rest) > 0; {
-				n, err := SafeSendBatch(ctx, q.next, rest)
-				delivered += uint64(n)
-				if n == len(rest) {
-					break
+			n, err := SafeSendBatch(ctx, q.next, rest)
+			delivered += uint64(n)
+			rest = rest[n:]
+			var perr *PanicError
+			switch {
+			case len(rest) == 0:
+			case ctx.Err() != nil:
+				// A Close gave up on the drain: offer nothing more.
+				for i := range rest {
+					account(rest[i], err)
 				}
-				failing := rest[n:]
-				if ctx.Err() == nil {
-					failing = failing[:1]
-				}
-				for i := range failing {
-					if q.reroute(ctx, failing[i], err) {
-						fellBack++
-					} else {
-						failed++
-					}
-				}
-				rest = rest[n+len(failing):]
+				rest = nil
+			case !errors.As(err, &perr):
+				// The first value not taken is the one that failed.
+				account(rest[0], err)
+				rest = rest[1:]
 			}
-		} else {
-			for i := range chunk {
-				err := SafeSend(ctx, q.next, chunk[i])
-				switch {
-				case err == nil:
-					delivered++
-				case q.reroute(ctx, chunk[i], err):
-					fellBack++
-				default:
-					failed++
-				}
-			}
+			// The values after a failure are offered again one at a time,
+			// so one bad value costs no other; after a panic, which does
+			// not say which value caused it, so are all the values not
+			// taken (those that reached the sink before the panic reach
+			// it again: delivery is at least once). A medium that fails
+			// every write costs one failed write per value, not more.
+		}
+		for i := range rest {
+			account(rest[i], SafeSend(ctx, q.next, rest[i]))
 		}
 
 		q.mu.Lock()

@@ -199,6 +199,7 @@ type queueModel struct {
 	chunkDone                     int
 	chunkDel, chunkBack, chunkErr uint64
 	atGate                        bool // a downstream call waits on the gate
+	oneByOne                      bool // a SendBatch panicked: the rest of the chunk goes one Send at a time
 	canceled                      bool // a Close gave up: the drain's context is canceled
 	stuck                         bool // a BlockFor sender gave up and the drain has not moved since
 	blocked                       *blockedSend
@@ -376,6 +377,7 @@ func (m *queueModel) settle(must bool) {
 func (m *queueModel) take() {
 	m.batch, m.buf = m.buf, nil
 	m.chunkDone, m.chunkDel, m.chunkBack, m.chunkErr = 0, 0, 0, 0
+	m.oneByOne = false
 	m.atGate = true
 	if b := m.blocked; b != nil {
 		m.blocked = nil
@@ -471,18 +473,16 @@ func (m *queueModel) progress() {
 // further, in a call that waits on the gate again (settle expects it).
 func (m *queueModel) decide() {
 	chunk := m.batch[:min(m.cfg.MaxBatch, len(m.batch))]
-	if m.cfg.Batch {
+	if m.cfg.Batch && !m.oneByOne {
 		rest := chunk[m.chunkDone:]
 		// took is the count the call reports; reached, how many leading
 		// values the sink recorded before it stopped.
-		took, reached := len(rest), len(rest)
+		took, reached, panicked := len(rest), len(rest), false
 		for i, v := range rest {
 			if m.cfg.panics(v) {
 				// The values before the panic reached the sink, but
-				// after a panic none counts as taken: the first value
-				// offered is blamed and the others offered again, so
-				// they reach the sink twice.
-				took, reached = 0, i
+				// after a panic none counts as taken.
+				took, reached, panicked = 0, i, true
 				break
 			}
 			if m.cfg.fails(v) {
@@ -492,14 +492,26 @@ func (m *queueModel) decide() {
 		}
 		m.wantGot = append(m.wantGot, rest[:reached]...)
 		m.chunkDel += uint64(took)
-		blamed := rest[took:]
-		if !m.canceled {
-			blamed = blamed[:min(1, len(blamed))]
+		m.chunkDone += took
+		// A short call: with the drain's context canceled every value
+		// left fails; otherwise the first one not taken is blamed (unless
+		// the call panicked, which names no value) and the rest of the
+		// chunk goes one Send at a time.
+		rest = chunk[m.chunkDone:]
+		switch {
+		case len(rest) == 0:
+		case m.canceled:
+			for _, v := range rest {
+				m.reroute(v)
+			}
+			m.chunkDone = len(chunk)
+		case panicked:
+			m.oneByOne = true
+		default:
+			m.reroute(rest[0])
+			m.chunkDone++
+			m.oneByOne = true
 		}
-		for _, v := range blamed {
-			m.reroute(v)
-		}
-		m.chunkDone += took + len(blamed)
 	} else {
 		v := chunk[m.chunkDone]
 		if m.cfg.panics(v) || m.cfg.fails(v) {
@@ -537,6 +549,7 @@ func (m *queueModel) finishChunk(n int) {
 	m.want.Failed += m.chunkErr
 	m.batch = m.batch[n:]
 	m.chunkDone, m.chunkDel, m.chunkBack, m.chunkErr = 0, 0, 0, 0
+	m.oneByOne = false
 	m.stuck = false // the drain moved
 }
 
@@ -635,6 +648,7 @@ func (m *queueModel) hungClose() {
 		// on the gate.
 		m.batch, m.buf = m.buf, nil
 		m.chunkDone, m.chunkDel, m.chunkBack, m.chunkErr = 0, 0, 0, 0
+		m.oneByOne = false
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
