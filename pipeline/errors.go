@@ -38,4 +38,27 @@ func (e *PanicError) Unwrap() error {
 	return err
 }
 
+// A ValueError is an error that a value causes by itself (it does not
+// encode, it is too large), as opposed to a failure of the sink or of its
+// medium (a full disk, a server that does not answer). A BatchSender that
+// stops at a value for such a reason returns its index as n and an error
+// that wraps a *ValueError; its caller may then offer the values after it
+// again. A queue's drain does: one bad value costs no other. For any other
+// error the caller treats every value from n on as failed.
+type ValueError struct {
+	Err error
+}
+
+// Error returns the cause's message.
+func (e *ValueError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *ValueError) Unwrap() error { return e.Err }
+
+// IsValueError reports whether err wraps a [*ValueError].
+func IsValueError(err error) bool {
+	var v *ValueError
+	return errors.As(err, &v)
+}
+
 var errShortBatch = errors.New("pipeline: SendBatch took fewer values than it was given and returned no error")

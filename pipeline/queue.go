@@ -382,34 +382,33 @@ func (q *Queue[T]) deliver(ctx context.Context, batch []T) {
 				failed++
 			}
 		}
-		rest := chunk
 		if q.batch {
-			n, err := SafeSendBatch(ctx, q.next, rest)
-			delivered += uint64(n)
-			rest = rest[n:]
-			var perr *PanicError
-			switch {
-			case len(rest) == 0:
-			case ctx.Err() != nil:
-				// A Close gave up on the drain: offer nothing more.
-				for i := range rest {
-					account(rest[i], err)
+			for rest := chunk; len(rest) > 0; {
+				n, err := SafeSendBatch(ctx, q.next, rest)
+				delivered += uint64(n)
+				rest = rest[n:]
+				switch {
+				case len(rest) == 0:
+				case IsValueError(err) && ctx.Err() == nil:
+					// The value at n failed by itself: the values after
+					// it are offered again, so one bad value costs no
+					// other.
+					account(rest[0], err)
+					rest = rest[1:]
+				default:
+					// The sink or its medium failed (or panicked, or a
+					// Close gave up on the drain): every value left
+					// fails with it, and goes to the fallback if any.
+					for i := range rest {
+						account(rest[i], err)
+					}
+					rest = nil
 				}
-				rest = nil
-			case !errors.As(err, &perr):
-				// The first value not taken is the one that failed.
-				account(rest[0], err)
-				rest = rest[1:]
 			}
-			// The values after a failure are offered again one at a time,
-			// so one bad value costs no other; after a panic, which does
-			// not say which value caused it, so are all the values not
-			// taken (those that reached the sink before the panic reach
-			// it again: delivery is at least once). A medium that fails
-			// every write costs one failed write per value, not more.
-		}
-		for i := range rest {
-			account(rest[i], SafeSend(ctx, q.next, rest[i]))
+		} else {
+			for i := range chunk {
+				account(chunk[i], SafeSend(ctx, q.next, chunk[i]))
+			}
 		}
 
 		q.mu.Lock()

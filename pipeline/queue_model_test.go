@@ -75,6 +75,9 @@ type modelConfig struct {
 	// v%FailMod == FailMod-1; PanicMod makes it panic when
 	// v%PanicMod == PanicMod-2.
 	FailMod, PanicMod int
+	// ValueErrs makes the downstream's refusals pipeline.ValueErrors: the
+	// value's own fault, so the drain offers the values after it again.
+	ValueErrs bool
 	// Fallback configures a fallback sink (always, under
 	// strategy.Fallback), which refuses v when FallbackFailMod is not 0
 	// and v%FallbackFailMod == 1.
@@ -101,6 +104,7 @@ func drawModelConfig(t *rapid.T) modelConfig {
 		FailMod:  rapid.SampledFrom([]int{0, 0, 3, 5}).Draw(t, "failMod"),
 		PanicMod: rapid.SampledFrom([]int{0, 0, 0, 4, 7}).Draw(t, "panicMod"),
 	}
+	c.ValueErrs = c.FailMod > 0 && rapid.Bool().Draw(t, "valueErrs")
 	switch rapid.IntRange(0, 3).Draw(t, "strategy") {
 	case 0:
 		c.Strategy = strategy.Drop
@@ -199,7 +203,6 @@ type queueModel struct {
 	chunkDone                     int
 	chunkDel, chunkBack, chunkErr uint64
 	atGate                        bool // a downstream call waits on the gate
-	oneByOne                      bool // a SendBatch panicked: the rest of the chunk goes one Send at a time
 	canceled                      bool // a Close gave up: the drain's context is canceled
 	stuck                         bool // a BlockFor sender gave up and the drain has not moved since
 	blocked                       *blockedSend
@@ -229,6 +232,9 @@ func runQueueModel(cfg modelConfig, ops []modelOp) []string {
 	m.down.Gate, m.down.Entered, m.down.IgnoreCtx = m.gate, m.entered, cfg.HungClose
 	m.down.Fail = func(v, _ int) error {
 		if cfg.fails(v) {
+			if cfg.ValueErrs {
+				return &pipeline.ValueError{Err: fmt.Errorf("bad value %d", v)}
+			}
 			return fmt.Errorf("refused %d", v)
 		}
 		return nil
@@ -377,7 +383,6 @@ func (m *queueModel) settle(must bool) {
 func (m *queueModel) take() {
 	m.batch, m.buf = m.buf, nil
 	m.chunkDone, m.chunkDel, m.chunkBack, m.chunkErr = 0, 0, 0, 0
-	m.oneByOne = false
 	m.atGate = true
 	if b := m.blocked; b != nil {
 		m.blocked = nil
@@ -473,7 +478,7 @@ func (m *queueModel) progress() {
 // further, in a call that waits on the gate again (settle expects it).
 func (m *queueModel) decide() {
 	chunk := m.batch[:min(m.cfg.MaxBatch, len(m.batch))]
-	if m.cfg.Batch && !m.oneByOne {
+	if m.cfg.Batch {
 		rest := chunk[m.chunkDone:]
 		// took is the count the call reports; reached, how many leading
 		// values the sink recorded before it stopped.
@@ -493,24 +498,22 @@ func (m *queueModel) decide() {
 		m.wantGot = append(m.wantGot, rest[:reached]...)
 		m.chunkDel += uint64(took)
 		m.chunkDone += took
-		// A short call: with the drain's context canceled every value
-		// left fails; otherwise the first one not taken is blamed (unless
-		// the call panicked, which names no value) and the rest of the
-		// chunk goes one Send at a time.
+		// A short call: a value that failed by itself (a
+		// pipeline.ValueError) is blamed and the rest of the chunk
+		// offered again in the next call; any other failure (a plain
+		// error, a panic, the drain's context canceled) fails every value
+		// left.
 		rest = chunk[m.chunkDone:]
 		switch {
 		case len(rest) == 0:
-		case m.canceled:
+		case !panicked && !m.canceled && m.cfg.ValueErrs:
+			m.reroute(rest[0])
+			m.chunkDone++
+		default:
 			for _, v := range rest {
 				m.reroute(v)
 			}
 			m.chunkDone = len(chunk)
-		case panicked:
-			m.oneByOne = true
-		default:
-			m.reroute(rest[0])
-			m.chunkDone++
-			m.oneByOne = true
 		}
 	} else {
 		v := chunk[m.chunkDone]
@@ -549,7 +552,6 @@ func (m *queueModel) finishChunk(n int) {
 	m.want.Failed += m.chunkErr
 	m.batch = m.batch[n:]
 	m.chunkDone, m.chunkDel, m.chunkBack, m.chunkErr = 0, 0, 0, 0
-	m.oneByOne = false
 	m.stuck = false // the drain moved
 }
 
@@ -648,7 +650,6 @@ func (m *queueModel) hungClose() {
 		// on the gate.
 		m.batch, m.buf = m.buf, nil
 		m.chunkDone, m.chunkDel, m.chunkBack, m.chunkErr = 0, 0, 0, 0
-		m.oneByOne = false
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()

@@ -433,13 +433,15 @@ func TestQueueFallbackRefusal(t *testing.T) {
 // A failed delivery is reported and handed to the fallback: with a
 // fallback, a write error loses nothing.
 func TestQueueFailedDeliveryFallsBack(t *testing.T) {
-	boom := errors.New("write: no space left on device")
+	boom := errors.New("refused")
 	for _, withFallback := range []bool{false, true} {
 		for _, batch := range []bool{false, true} {
 			t.Run(fmt.Sprintf("fallback=%v/batch=%v", withFallback, batch), func(t *testing.T) {
+				// Each odd value fails by its own fault, so a batching
+				// downstream is offered the values after it again.
 				failOdd := func(v, _ int) error {
 					if v%2 == 1 {
-						return boom
+						return &pipeline.ValueError{Err: boom}
 					}
 					return nil
 				}
@@ -535,13 +537,12 @@ func TestQueueRecoversDownstreamPanic(t *testing.T) {
 	}
 }
 
-// A BatchSender that takes only part of a batch costs the queue one value:
-// the first value it did not take is blamed (reported to OnError and
-// counted failed), and the values after it are offered again one Send at a
-// time. A panic in SendBatch names no value, so all the values it did not
-// take are offered one at a time, and those that reached the sink before
-// the panic reach it twice: delivery is at least once.
-func TestQueueShortBatchBlamesOneValue(t *testing.T) {
+// A BatchSender that stops at a value for the value's own fault (a
+// pipeline.ValueError) costs the queue that value only: it is blamed
+// (reported to OnError and counted failed) and the values after it are
+// offered again. Any other failure (the medium, a panic) fails every value
+// the call did not take.
+func TestQueueShortBatch(t *testing.T) {
 	tests := []struct {
 		name        string
 		fail        func(v, i int) error
@@ -549,42 +550,40 @@ func TestQueueShortBatchBlamesOneValue(t *testing.T) {
 		wantGot     []int
 		wantBatches []int
 		wantBlamed  []int
-		wantFailed  uint64
 	}{
 		{
-			name: "refused value",
+			name: "bad value",
 			fail: func(v, _ int) error {
 				if v == 4 {
-					return errors.New("refused")
+					return &pipeline.ValueError{Err: errors.New("does not encode")}
 				}
 				return nil
 			},
 			wantGot:     []int{0, 1, 2, 3, 5, 6, 7, 8, 9},
-			wantBatches: []int{10},
+			wantBatches: []int{10, 5},
 			wantBlamed:  []int{4},
-			wantFailed:  1,
 		},
 		{
-			// No telling which value made SendBatch panic: the drain
-			// offers the chunk again one Send at a time, so the values
-			// before the panic reach the sink twice (at least once).
-			name:        "panic once",
-			panic:       faults.PanicAt[int](4, "kaboom"),
-			wantGot:     []int{0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9},
-			wantBatches: []int{10},
-		},
-		{
-			name: "panic on one value every time",
-			panic: func(v, _ int) any {
+			name: "failed medium",
+			fail: func(v, _ int) error {
 				if v == 4 {
-					return "kaboom"
+					return errors.New("no space left on device")
 				}
 				return nil
 			},
-			wantGot:     []int{0, 1, 2, 3, 0, 1, 2, 3, 5, 6, 7, 8, 9},
+			wantGot:     []int{0, 1, 2, 3},
 			wantBatches: []int{10},
-			wantBlamed:  []int{4},
-			wantFailed:  1,
+			wantBlamed:  []int{4, 5, 6, 7, 8, 9},
+		},
+		{
+			// A panic takes nothing: the values that reached the sink
+			// before it are failed too (and go to the fallback if any:
+			// delivery is at least once).
+			name:        "panic",
+			panic:       faults.PanicAt[int](4, "kaboom"),
+			wantGot:     []int{0, 1, 2, 3},
+			wantBatches: []int{10},
+			wantBlamed:  []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9},
 		},
 	}
 	for _, tt := range tests {
@@ -606,8 +605,9 @@ func TestQueueShortBatchBlamesOneValue(t *testing.T) {
 				if diff := cmp.Diff(tt.wantBlamed, blamed); diff != "" {
 					t.Errorf("OnError values mismatch (-want +got):\n%s", diff)
 				}
+				failed := uint64(len(tt.wantBlamed))
 				wantStats(t, q.Stats(), pipeline.Stats{
-					Name: "queue", Received: 10, Delivered: 10 - tt.wantFailed, Failed: tt.wantFailed,
+					Name: "queue", Received: 10, Delivered: 10 - failed, Failed: failed,
 					Capacity: pipeline.DefaultCapacity, HighWater: 10,
 				})
 			})
@@ -636,7 +636,7 @@ func TestQueueRecoversHookPanic(t *testing.T) {
 				s.Gate, s.Entered = make(chan struct{}), make(chan struct{}, 1)
 				s.Fail = func(v, _ int) error {
 					if v%2 == 1 {
-						return errors.New("odd")
+						return &pipeline.ValueError{Err: errors.New("odd")}
 					}
 					return nil
 				}

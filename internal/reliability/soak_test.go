@@ -152,10 +152,8 @@ func TestSoak(t *testing.T) {
 	if a.Received != n || a.Delivered+a.FellBack != n || a.FellBack == 0 {
 		t.Errorf("audit queue %+v; want %d, each written or fallen back, some fallen back", a, n)
 	}
-	// The queue offers the values after a failed write again, one at a
-	// time, so the writer refused at least every value that fell back.
-	if aw.Delivered != uint64(auditLines.lines.Load()) || aw.Delivered != a.Delivered || aw.Failed < a.FellBack || !aw.Balanced() {
-		t.Errorf("audit writer %+v, %d lines; want its count of lines, the queue's delivered, and at least the fallen back as failed", aw, auditLines.lines.Load())
+	if aw.Delivered != uint64(auditLines.lines.Load()) || aw.Failed != a.FellBack {
+		t.Errorf("audit writer %+v, %d lines; want its count of lines, and the fallen back as failed", aw, auditLines.lines.Load())
 	}
 	if fw.Delivered != a.FellBack || fw.Delivered != uint64(fallbackLines.lines.Load()) {
 		t.Errorf("fallback writer %+v, %d lines; want the audit queue's %d", fw, fallbackLines.lines.Load(), a.FellBack)

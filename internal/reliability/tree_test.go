@@ -104,11 +104,8 @@ func TestFallbackChainOnWriteFailure(t *testing.T) {
 	if q.Received != n || q.Failed != 0 || q.Dropped != 0 || q.Delivered+q.FellBack != n || q.FellBack == 0 {
 		t.Errorf("queue %+v; want %d received, each delivered or fell back, some fell back", q, n)
 	}
-	// The queue offers the values after a failed write again, one at a
-	// time: the writer refused every value that fell back, some of them
-	// twice, and some values it refused in a batch it took alone later.
-	if wa.Delivered != q.Delivered || wa.Failed < q.FellBack || !wa.Balanced() {
-		t.Errorf("writer a %+v; want %d delivered, as the queue saw, and at least its %d fallen back refused", wa, q.Delivered, q.FellBack)
+	if wa.Delivered != q.Delivered || wa.Failed != q.FellBack {
+		t.Errorf("writer a %+v; want %d delivered and %d failed, as the queue saw", wa, q.Delivered, q.FellBack)
 	}
 	if fb.Received != q.FellBack || fb.Failed != 0 || fb.Delivered == 0 || fb.FellBack == 0 {
 		t.Errorf("fallback %+v; want the queue's %d, each taken by b or c, both some", fb, q.FellBack)
@@ -362,9 +359,8 @@ func TestPanicAtEveryBoundary(t *testing.T) {
 	}
 }
 
-// A panicking io.Writer under a JSON-lines sink: the queue offers the batch
-// it was writing again one value at a time, the writer carries on, and its
-// counters balance.
+// A panicking io.Writer under a JSON-lines sink: the batch it was writing
+// goes to the fallback, the writer carries on, and its counters balance.
 func TestPanickingWriter(t *testing.T) {
 	disk := &faults.Writer{Panic: faults.PanicAt[[]byte](2, "driver bug")}
 	var fbMedium faults.Writer
@@ -386,8 +382,8 @@ func TestPanickingWriter(t *testing.T) {
 
 	snap := quiescent(t, s)
 	q, w := stage(t, snap, "jsonl"), stage(t, snap, "jsonl/writer")
-	if q.Delivered != 100 || q.FellBack != 0 || w.Failed != 10 || w.Delivered != 100 {
-		t.Errorf("queue %+v, writer %+v; want the panicked batch of 10 written again value by value, all 100 delivered", q, w)
+	if q.FellBack == 0 || q.Delivered+q.FellBack != 100 || w.Failed != q.FellBack {
+		t.Errorf("queue %+v, writer %+v; want the panicked batch fallen back, the rest written", q, w)
 	}
 	all := slices.Concat(readSeqs(t, "disk", disk.Bytes()), readSeqs(t, "fallback", fbMedium.Bytes()))
 	slices.Sort(all)

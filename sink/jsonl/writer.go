@@ -213,9 +213,9 @@ func (w *Writer[T]) Send(ctx context.Context, v T) error {
 // route them elsewhere.
 //
 //   - A value that fails to encode ends the batch there: the lines of the
-//     values before it are written, n is its index, and err is the
-//     encoder's error. The values after it are not written either; the
-//     caller decides what to do with them.
+//     values before it are written, n is its index, and err wraps the
+//     encoder's error in a [*pipeline.ValueError]. The values after it are
+//     not written either; a queue offers them again.
 //   - A write error (a short write, a full disk) makes n the number of
 //     lines the medium took whole. A line cut short is not counted: its
 //     value is in vs[n:], and its fragment is ended by a newline before
@@ -289,7 +289,9 @@ func (w *Writer[T]) writeLocked(vs []T) (n int, err error) {
 			buf, encErr = buf[:start], fmt.Errorf("encode %T: output contains a newline", vs[i])
 		}
 		if encErr != nil {
-			encErr = fmt.Errorf("jsonl: %w", encErr)
+			// The value's own fault: a queue offers the values after it
+			// again.
+			encErr = &pipeline.ValueError{Err: fmt.Errorf("jsonl: %w", encErr)}
 			break
 		}
 		buf = append(buf, '\n')

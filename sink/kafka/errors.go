@@ -6,6 +6,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/spillway-go/spillway/pipeline"
 )
 
 // Errors of a failed delivery. Every error SendBatch returns wraps exactly
@@ -46,7 +48,12 @@ func permanent(cause error) error {
 	if class == nil {
 		return nil
 	}
-	return fmt.Errorf("%w: %w", class, cause)
+	err := fmt.Errorf("%w: %w", class, cause)
+	if class == ErrTooLarge {
+		// The value's own fault: a queue offers the values after it again.
+		return &pipeline.ValueError{Err: err}
+	}
+	return err
 }
 
 func classify(err error) error {

@@ -261,7 +261,7 @@ func (s *Sink[T]) encode(vs []T) *batch {
 	for i := range vs {
 		var err error
 		if buf, err = jsonenc.Append(buf, &vs[i]); err != nil {
-			b.limit, b.limitErr = i, fmt.Errorf("%w: %w", ErrRejected, err)
+			b.limit, b.limitErr = i, &pipeline.ValueError{Err: fmt.Errorf("%w: %w", ErrRejected, err)}
 			break
 		}
 		ends = append(ends, len(buf))

@@ -8,6 +8,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/spillway-go/spillway/pipeline"
 )
 
 // Errors of a failed delivery. Every error SendBatch returns wraps exactly
@@ -51,7 +53,12 @@ func permanent(cause error) error {
 	if class == nil {
 		return nil
 	}
-	return fmt.Errorf("%w: %w", class, cause)
+	err := fmt.Errorf("%w: %w", class, cause)
+	if class == ErrTooLarge {
+		// The value's own fault: a queue offers the values after it again.
+		return &pipeline.ValueError{Err: err}
+	}
+	return err
 }
 
 func classify(err error) error {

@@ -237,7 +237,7 @@ func (s *Sink[T]) encode(vs []T) (msgs []*nats.Msg, limit int, err error) {
 	limit = len(vs)
 	for i := range vs {
 		if buf, err = jsonenc.Append(buf, &vs[i]); err != nil {
-			limit, err = i, fmt.Errorf("%w: %w", ErrRejected, err)
+			limit, err = i, &pipeline.ValueError{Err: fmt.Errorf("%w: %w", ErrRejected, err)}
 			break
 		}
 		ends = append(ends, len(buf))
