@@ -3,6 +3,7 @@ package jsonl_test
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"sync"
 	"syscall"
@@ -361,5 +362,42 @@ func TestNewOptionErrors(t *testing.T) {
 	}
 	if _, err := jsonl.New[event.CallEvent](nil, nil); err == nil || !strings.HasPrefix(err.Error(), "jsonl: New: ") {
 		t.Errorf("New(nil io.Writer) = %v; want an error %q", err, "jsonl: New: ...")
+	}
+}
+
+// A value that does not encode costs no other: the queue blames it alone
+// and hands the writer the values after it again.
+func TestSinkBadValueCostsNoOther(t *testing.T) {
+	var buf lockedBuffer
+	var blamed []string
+	s, err := jsonl.New(&buf, &jsonl.Options[record]{Queue: pipeline.QueueOptions[record]{
+		OnError: func(r record, err error) {
+			if !pipeline.IsValueError(err) {
+				t.Errorf("OnError(%v, %v); want a ValueError", r.Name, err)
+			}
+			blamed = append(blamed, r.Name)
+		},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		r := record{Name: strings.Repeat("x", i)}
+		if i == 5 || i == 12 {
+			r.Score = math.NaN() // encoding/json refuses it
+		}
+		if err := s.Send(t.Context(), r); err != nil {
+			t.Fatalf("Send(%d) = %v; want nil", i, err)
+		}
+	}
+	closeOK(t, s)
+	if got := buf.Lines(); got != 18 {
+		t.Errorf("%d lines written; want 18, all but the 2 bad values", got)
+	}
+	if diff := cmp.Diff([]string{strings.Repeat("x", 5), strings.Repeat("x", 12)}, blamed); diff != "" {
+		t.Errorf("OnError values mismatch (-want +got):\n%s", diff)
+	}
+	if st := s.Stats(); st.Delivered != 18 || st.Failed != 2 || !st.Balanced() {
+		t.Errorf("Stats = %+v; want 18 delivered, 2 failed", st)
 	}
 }
