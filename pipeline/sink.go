@@ -40,8 +40,10 @@ type Sink[T any] interface {
 // SendBatch hands vs to the sink in order and returns how many values n,
 // counted from the start of vs, the sink took responsibility for. When
 // n < len(vs), err is not nil and the values vs[n:] were not delivered: the
-// caller may route them elsewhere. SendBatch must not retain vs after it
-// returns; the caller reuses it.
+// caller may route them elsewhere. If err wraps a [*ValueError], vs[n]
+// failed by its own fault and the caller may offer vs[n+1:] again (a queue
+// does); otherwise the caller treats all of vs[n:] as failed. SendBatch
+// must not retain vs after it returns; the caller reuses it.
 type BatchSender[T any] interface {
 	SendBatch(ctx context.Context, vs []T) (n int, err error)
 }
