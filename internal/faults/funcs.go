@@ -37,6 +37,17 @@ func PanicAt[T any](i int, p any) func(v T, j int) any {
 	}
 }
 
+// PanicOn returns a Panic function that panics with p whenever the value
+// is target, however often it is offered.
+func PanicOn[T comparable](target T, p any) func(v T, i int) any {
+	return func(v T, _ int) any {
+		if v == target {
+			return p
+		}
+		return nil
+	}
+}
+
 // Toggle is a switch that a test flips while a fault is in use:
 // [FailWhileOn] returns a Fail function that fails while the switch is on.
 // The zero value is off. A Toggle is safe for concurrent use.

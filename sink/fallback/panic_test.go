@@ -22,15 +22,6 @@ import (
 
 const panicMsg = "pipeline: sink panicked: kaboom"
 
-func panicOn(target int) func(v, i int) any {
-	return func(v, _ int) any {
-		if v == target {
-			return "kaboom"
-		}
-		return nil
-	}
-}
-
 // isPanic reports whether err carries a *pipeline.PanicError with value
 // "kaboom".
 func isPanic(err error) bool {
@@ -44,7 +35,7 @@ type closePanics struct{ memory.Sink[int] }
 func (*closePanics) Close(context.Context) error { panic("kaboom") }
 
 func TestFallbackPanicInSend(t *testing.T) {
-	bad := &faults.Sink[int]{Panic: panicOn(2)}
+	bad := &faults.Sink[int]{Panic: faults.PanicOn(2, "kaboom")}
 	var next memory.Sink[int]
 	var rec recorder
 	s, err := fallback.New([]pipeline.Sink[int]{bad, &next}, &fallback.Options[int]{OnError: rec.hook})
@@ -73,8 +64,8 @@ func TestFallbackPanicInSend(t *testing.T) {
 
 func TestFallbackPanicInEveryTier(t *testing.T) {
 	s, err := fallback.New([]pipeline.Sink[int]{
-		&faults.Sink[int]{Panic: panicOn(1)},
-		&faults.Sink[int]{Panic: panicOn(1)},
+		&faults.Sink[int]{Panic: faults.PanicOn(1, "kaboom")},
+		&faults.Sink[int]{Panic: faults.PanicOn(1, "kaboom")},
 	}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +81,7 @@ func TestFallbackPanicInEveryTier(t *testing.T) {
 }
 
 func TestFallbackPanicInSendBatch(t *testing.T) {
-	bad := &faults.BatchSink[int]{Sink: faults.Sink[int]{Panic: panicOn(12)}}
+	bad := &faults.BatchSink[int]{Sink: faults.Sink[int]{Panic: faults.PanicOn(12, "kaboom")}}
 	var next memory.Sink[int]
 	var rec recorder
 	s, err := fallback.New([]pipeline.Sink[int]{bad, &next}, &fallback.Options[int]{OnError: rec.hook})
@@ -155,7 +146,7 @@ func TestQueuePanicInSend(t *testing.T) {
 			name = "fallback"
 		}
 		t.Run(name, func(t *testing.T) {
-			bad := &faults.Sink[int]{Panic: panicOn(1)}
+			bad := &faults.Sink[int]{Panic: faults.PanicOn(1, "kaboom")}
 			var fb memory.Sink[int]
 			var hooks queueHooks
 			opts := &pipeline.QueueOptions[int]{OnError: hooks.onError}
@@ -199,7 +190,7 @@ func TestQueuePanicInSend(t *testing.T) {
 }
 
 func TestQueuePanicInSendBatch(t *testing.T) {
-	bad := &faults.BatchSink[int]{Sink: faults.Sink[int]{Panic: panicOn(1)}}
+	bad := &faults.BatchSink[int]{Sink: faults.Sink[int]{Panic: faults.PanicOn(1, "kaboom")}}
 	var fb memory.Sink[int]
 	var hooks queueHooks
 	q, err := pipeline.NewQueue[int](bad, &pipeline.QueueOptions[int]{OnError: hooks.onError, Fallback: &fb})

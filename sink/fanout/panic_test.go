@@ -13,15 +13,6 @@ import (
 	"github.com/spillway-go/spillway/sink/memory"
 )
 
-func panicOn(target int) func(v, i int) any {
-	return func(v, _ int) any {
-		if v == target {
-			return "kaboom"
-		}
-		return nil
-	}
-}
-
 // isPanic reports whether err carries a *pipeline.PanicError with value
 // "kaboom".
 func isPanic(err error) bool {
@@ -32,7 +23,7 @@ func isPanic(err error) bool {
 const panicMsg = "pipeline: sink panicked: kaboom"
 
 func TestPanicInSend(t *testing.T) {
-	bad := &faults.Sink[int]{Panic: panicOn(2)}
+	bad := &faults.Sink[int]{Panic: faults.PanicOn(2, "kaboom")}
 	var good memory.Sink[int]
 	var rec recorder
 	s, err := fanout.New([]pipeline.Sink[int]{bad, &good}, &fanout.Options[int]{OnError: rec.hook})
@@ -63,7 +54,7 @@ func TestPanicInSend(t *testing.T) {
 }
 
 func TestPanicInSendBatch(t *testing.T) {
-	bad := &faults.BatchSink[int]{Sink: faults.Sink[int]{Panic: panicOn(12)}}
+	bad := &faults.BatchSink[int]{Sink: faults.Sink[int]{Panic: faults.PanicOn(12, "kaboom")}}
 	var good memory.Sink[int]
 	var rec recorder
 	s, err := fanout.New([]pipeline.Sink[int]{bad, &good}, &fanout.Options[int]{OnError: rec.hook})
@@ -112,7 +103,7 @@ func TestPanicInClose(t *testing.T) {
 // A panic behind an isolated child's queue is the queue's to recover: it
 // stays out of the fanout's result and reaches the queue's hook and stats.
 func TestPanicBehindIsolation(t *testing.T) {
-	bad := &faults.Sink[int]{Panic: panicOn(2)}
+	bad := &faults.Sink[int]{Panic: faults.PanicOn(2, "kaboom")}
 	var good memory.Sink[int]
 	var queueErrs []error
 	s, err := fanout.New([]pipeline.Sink[int]{bad, &good}, &fanout.Options[int]{
